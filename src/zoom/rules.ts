@@ -1,0 +1,264 @@
+/**
+ * Zoom's validation rules for the fields zoom-bulk sends, in one place: the planner refuses a row
+ * with them before anything is sent, and the sandbox answers with them as Zoom does. Source:
+ * PATCH /users/{userId} and PUT /users/{userId}/password in ../shared/zoom-openapi/users.openapi.json
+ * (a conformance test holds this table to the spec) and ../shared/zoom-api.md §1.
+ */
+
+export type FieldRule =
+  | { type: "string"; minLength?: number; maxLength?: number; check?: (value: string) => string | undefined }
+  | { type: "integer"; enum?: readonly number[]; digits?: number }
+  | { type: "boolean" }
+  | { type: "array"; maxItems: number; items: Record<string, FieldRule>; required?: readonly string[] }
+  | { type: "object"; properties: Record<string, FieldRule> };
+
+const str = (maxLength?: number, minLength?: number): FieldRule => ({
+  type: "string",
+  ...(maxLength === undefined ? {} : { maxLength }),
+  ...(minLength === undefined ? {} : { minLength }),
+});
+
+const noLinksOrHtml = (value: string): string | undefined =>
+  /<[a-z/!][^>]*>|https?:\/\/|www\./i.test(value) ? "Hyperlinks or HTML code are not allowed." : undefined;
+const linkedinOnly = (value: string): string | undefined =>
+  value.includes("linkedin.com") ? undefined : "The URL must contain linkedin.com.";
+
+/** Body fields of PATCH /users/{userId} ("Update a user"). */
+export const PROFILE_FIELDS: Record<string, FieldRule> = {
+  first_name: str(64),
+  last_name: str(64),
+  display_name: str(128),
+  type: { type: "integer", enum: [1, 2, 4, 99] },
+  pmi: { type: "integer", digits: 10 },
+  use_pmi: { type: "boolean" },
+  timezone: str(),
+  language: str(),
+  dept: str(),
+  vanity_name: str(),
+  host_key: str(10, 6),
+  cms_user_id: str(),
+  job_title: str(128),
+  company: str(255),
+  location: str(256),
+  phone_number: str(),
+  phone_country: str(),
+  manager: str(),
+  pronouns: str(),
+  pronouns_option: { type: "integer", enum: [1, 2, 3] },
+  about_me: { type: "string", maxLength: 150, check: noLinksOrHtml },
+  linkedin_url: { type: "string", check: linkedinOnly },
+  cost_center: str(),
+  group_id: str(),
+  plan_united_type: str(),
+  custom_attributes: {
+    type: "array",
+    maxItems: 5,
+    items: { key: str(), name: str(), value: str() },
+  },
+  phone_numbers: {
+    type: "array",
+    maxItems: 3,
+    items: {
+      code: str(),
+      country: str(),
+      label: {
+        type: "string",
+        check: (v) =>
+          ["Mobile", "Office", "Home", "Fax"].includes(v)
+            ? undefined
+            : "Must be one of Mobile, Office, Home, Fax.",
+      },
+      number: str(),
+    },
+  },
+  division_ids: { type: "array", maxItems: 1, items: {} },
+  feature: { type: "object", properties: { zoom_phone: { type: "boolean" } } },
+};
+
+/** Query options of PATCH /users/{userId}. */
+export const PROFILE_QUERY: Record<string, FieldRule> = {
+  login_type: { type: "integer", enum: [0, 1, 11, 21, 23, 24, 27, 97, 98, 99, 100, 101] },
+  remove_tsp_credentials: { type: "boolean" },
+};
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** Checks one value against its rule; returns the problems, each naming the field path. */
+export function checkField(field: string, rule: FieldRule, value: unknown): FieldError[] {
+  const fail = (message: string): FieldError[] => [{ field, message }];
+  switch (rule.type) {
+    case "string": {
+      if (typeof value !== "string") return fail("Must be a string.");
+      const length = [...value].length;
+      if (rule.maxLength !== undefined && length > rule.maxLength)
+        return fail(`Must be at most ${rule.maxLength} characters (got ${length}).`);
+      if (rule.minLength !== undefined && length < rule.minLength)
+        return fail(`Must be at least ${rule.minLength} characters (got ${length}).`);
+      const problem = rule.check?.(value);
+      return problem ? fail(problem) : [];
+    }
+    case "integer": {
+      if (typeof value !== "number" || !Number.isSafeInteger(value)) return fail("Must be an integer.");
+      if (rule.enum && !rule.enum.includes(value)) return fail(`Must be one of ${rule.enum.join(", ")}.`);
+      if (rule.digits !== undefined && String(value).length !== rule.digits)
+        return fail(`Must have exactly ${rule.digits} digits.`);
+      return [];
+    }
+    case "boolean":
+      return typeof value === "boolean" ? [] : fail("Must be true or false.");
+    case "array": {
+      if (!Array.isArray(value)) return fail("Must be an array.");
+      if (value.length > rule.maxItems) return fail(`At most ${rule.maxItems} items are allowed.`);
+      const itemRules = Object.entries(rule.items);
+      if (itemRules.length === 0)
+        return value.every((v) => typeof v === "string") ? [] : fail("Items must be strings.");
+      return value.flatMap((item, i) =>
+        isPlainObject(item)
+          ? checkObject(`${field}[${i}]`, rule.items, item)
+          : [{ field: `${field}[${i}]`, message: "Must be an object." }],
+      );
+    }
+    case "object":
+      return isPlainObject(value) ? checkObject(field, rule.properties, value) : fail("Must be an object.");
+  }
+}
+
+function checkObject(
+  prefix: string,
+  rules: Record<string, FieldRule>,
+  value: Record<string, unknown>,
+): FieldError[] {
+  return Object.entries(value).flatMap(([key, v]) => {
+    const rule = rules[key];
+    const path = prefix ? `${prefix}.${key}` : key;
+    return rule ? checkField(path, rule, v) : [{ field: path, message: "Unknown field." }];
+  });
+}
+
+/** Validates a whole PATCH /users/{userId} body. */
+export function checkProfile(body: Record<string, unknown>): FieldError[] {
+  return checkObject("", PROFILE_FIELDS, body);
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Turns a CSV cell into the value Zoom expects for `rule`: integers and booleans are parsed,
+ * arrays and objects are JSON text. Returns an error message when the text does not fit.
+ */
+export function fromText(rule: FieldRule, text: string): { value: unknown } | { error: string } {
+  switch (rule.type) {
+    case "string":
+      return { value: text };
+    case "integer":
+      return /^-?\d+$/.test(text.trim()) ? { value: Number(text.trim()) } : { error: "Must be an integer." };
+    case "boolean": {
+      const t = text.trim().toLowerCase();
+      if (t === "true" || t === "1" || t === "yes") return { value: true };
+      if (t === "false" || t === "0" || t === "no") return { value: false };
+      return { error: "Must be true or false." };
+    }
+    case "array":
+    case "object":
+      try {
+        return { value: JSON.parse(text) };
+      } catch {
+        return { error: "Must be valid JSON." };
+      }
+  }
+}
+
+/** A password rule Zoom enforces, with the code and message it answers (zoom-api.md §1.2). */
+export interface PasswordProblem {
+  code: number;
+  message: string;
+}
+
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 32;
+
+/**
+ * Zoom's default password rules (POST /users documents them; PUT /password answers 1124–1131):
+ * 8 to 32 characters, a letter, a number, upper and lower case, no character repeated 4 times in
+ * a row (1130) and no run of 4 consecutive characters such as "abcd" or "1234" (1131).
+ * Messages never contain the password.
+ */
+export function checkPassword(password: string): PasswordProblem | undefined {
+  const chars = [...password];
+  if (chars.length < PASSWORD_MIN)
+    return { code: 1124, message: `Have at least ${PASSWORD_MIN} characters.` };
+  if (chars.length > PASSWORD_MAX) return { code: 300, message: "Invalid parameter: password." };
+  if (!/\p{L}/u.test(password)) return { code: 1125, message: "Password must contain at least 1 letter." };
+  if (!/\d/.test(password)) return { code: 1126, message: "Password must contain at least 1 number." };
+  if (!/\p{Lu}/u.test(password) || !/\p{Ll}/u.test(password))
+    return { code: 1128, message: "Password must include both uppercase and lowercase characters." };
+  if (/(.)\1{3}/u.test(password))
+    return { code: 1130, message: "Password cannot contain 4 or more repeated same characters." };
+  if (hasSequence(chars, 4))
+    return {
+      code: 1131,
+      message: "Password cannot contain 4 or more consecutive characters, like 'abcd' or '1234'.",
+    };
+  return undefined;
+}
+
+function hasSequence(chars: string[], run: number): boolean {
+  let up = 1;
+  let down = 1;
+  for (let i = 1; i < chars.length; i++) {
+    const step = (chars[i]?.codePointAt(0) ?? 0) - (chars[i - 1]?.codePointAt(0) ?? 0);
+    up = step === 1 ? up + 1 : 1;
+    down = step === -1 ? down + 1 : 1;
+    if (up >= run || down >= run) return true;
+  }
+  return false;
+}
+
+/** Upload limits, from the endpoints' descriptions in Zoom's spec. */
+export const PICTURE_MAX_BYTES = 2 * 1024 * 1024;
+export const BACKGROUND_MAX_BYTES = 15 * 1024 * 1024;
+export const BACKGROUND_MAX_FILES = 10;
+
+export type FileFormat = "jpeg" | "png" | "gif" | "mp4" | "mov";
+
+export const FORMAT_INFO: Record<FileFormat, { mime: string; kind: "image" | "video" }> = {
+  jpeg: { mime: "image/jpeg", kind: "image" },
+  png: { mime: "image/png", kind: "image" },
+  gif: { mime: "image/gif", kind: "image" },
+  mp4: { mime: "video/mp4", kind: "video" },
+  mov: { mime: "video/quicktime", kind: "video" },
+};
+
+export const PICTURE_FORMATS: readonly FileFormat[] = ["jpeg", "png"];
+export const BACKGROUND_FORMATS: readonly FileFormat[] = ["jpeg", "png", "gif", "mp4", "mov"];
+
+/** How many leading bytes `sniffFormat` needs. */
+export const SNIFF_BYTES = 16;
+
+/** Judges a file's format by its content (magic bytes), never by its name. */
+export function sniffFormat(head: Uint8Array): FileFormat | undefined {
+  const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "jpeg";
+  if (b.length >= 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    return "png";
+  const ascii = b.subarray(0, 12).toString("latin1");
+  if (ascii.startsWith("GIF87a") || ascii.startsWith("GIF89a")) return "gif";
+  if (ascii.slice(4, 8) === "ftyp") return ascii.slice(8, 12) === "qt  " ? "mov" : "mp4";
+  return undefined;
+}
+
+/** Zoom's messages for upload refusals, all with code 120 (zoom-api.md §1.3, §1.4). */
+export const UPLOAD_MESSAGES = {
+  pictureEmpty: "File is empty.",
+  pictureTooLarge: "File size cannot exceed 2M.",
+  pictureFormat: "Only jpg/jpeg or png image file can be uploaded.",
+  backgroundMissing: "No file uploaded, verify that a file has been uploaded.",
+  backgroundTooLarge: "File size cannot exceed 15M.",
+  backgroundTooMany: "A maximum of 10 files are allowed for a user.",
+  backgroundFormat: "Only jpg/jpeg, gif or png image file can be uploaded.",
+} as const;
