@@ -1,0 +1,52 @@
+import { pino, type Logger, type DestinationStream } from "pino";
+import pretty from "pino-pretty";
+
+/**
+ * One pino logger for the run; stages take child loggers (`logger.child({ stage: "send" })`).
+ * Row data sits under its own key (`row: {...}`); secrets are redacted by path, and the code
+ * never passes a password, token or client secret to the logger in the first place.
+ */
+export const REDACT_PATHS = [
+  "password",
+  "*.password",
+  "body.password",
+  "*.body.password",
+  "token",
+  "*.token",
+  "access_token",
+  "*.access_token",
+  "client_secret",
+  "*.client_secret",
+  "clientSecret",
+  "*.clientSecret",
+  "authorization",
+  "*.authorization",
+  "headers.authorization",
+  "*.headers.authorization",
+];
+
+export interface LoggerOptions {
+  level?: string;
+  /** Write JSON lines to this file instead of stderr. */
+  file?: string;
+  /** Human-readable output (default: when stderr is a TTY and no file is given). */
+  pretty?: boolean;
+  /** For tests: where the JSON lines go. */
+  destination?: DestinationStream;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const base = {
+    level: options.level ?? "info",
+    redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    base: { app: "zoom-bulk" },
+  };
+  if (options.destination) return pino(base, options.destination);
+  if (options.file) return pino(base, pino.destination({ dest: options.file, mkdir: true, sync: true }));
+  if (options.pretty ?? process.stderr.isTTY) {
+    return pino(base, pretty({ destination: 2, colorize: true, sync: true, ignore: "pid,hostname,app" }));
+  }
+  return pino(base, pino.destination({ dest: 2, sync: true }));
+}
+
+export const silentLogger: Logger = pino({ level: "silent" });

@@ -1,0 +1,96 @@
+import { writeFileSync } from "node:fs";
+import { EXIT } from "../errors.js";
+import { OUTCOMES, type Outcome, type ResultLine } from "../types.js";
+
+/** Per-label figures the limiter and executor measured during the run. */
+export interface LabelSummary {
+  requests: number;
+  rate_limited: { qps: number; daily: number; concurrency: number };
+  /** The pace the job allowed itself, requests per second (limit × share). */
+  pace_per_second: number;
+}
+
+export interface Summary {
+  manifest: string;
+  results: string;
+  plan: string;
+  share: number;
+  started_at: string;
+  finished_at: string;
+  elapsed_ms: number;
+  operations: number;
+  outcomes: Record<Outcome, number>;
+  by_op: Record<string, Partial<Record<Outcome, number>>>;
+  zoom_codes: Record<string, number>;
+  labels: Record<string, LabelSummary>;
+  /** Operations that reached Zoom, per second of the run. */
+  throughput_per_second: number;
+  /** After a daily limit: the earliest time a `--resume` can send the deferred operations. */
+  next_safe_run_at: string | null;
+  /** Set when the run stopped early: why. */
+  stopped: string | null;
+  exit_code: number;
+}
+
+/** Counts results as they are written; `finish` turns them into the summary. */
+export class SummaryCounter {
+  readonly outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  readonly byOp: Record<string, Partial<Record<Outcome, number>>> = {};
+  readonly zoomCodes: Record<string, number> = {};
+  operations = 0;
+  sent = 0;
+  nextSafeRunAt: string | null = null;
+
+  add(line: ResultLine): void {
+    this.operations++;
+    this.outcomes[line.outcome]++;
+    const op = (this.byOp[line.op] ??= {});
+    op[line.outcome] = (op[line.outcome] ?? 0) + 1;
+    if (line.outcome !== "ok" && line.zoom_code !== "") {
+      const code = String(line.zoom_code);
+      this.zoomCodes[code] = (this.zoomCodes[code] ?? 0) + 1;
+    }
+    if (line.attempts > 0) this.sent++;
+  }
+
+  deferUntil(until: string): void {
+    if (this.nextSafeRunAt === null || until > this.nextSafeRunAt) this.nextSafeRunAt = until;
+  }
+
+  exitCode(): number {
+    const o = this.outcomes;
+    if (o.deferred > 0) return EXIT.deferred;
+    if (o.failed + o.invalid + o.skipped > 0) return EXIT.someFailed;
+    return EXIT.ok;
+  }
+}
+
+export function writeSummary(path: string, summary: Summary): void {
+  writeFileSync(path, JSON.stringify(summary, null, 2) + "\n", { mode: 0o600 });
+}
+
+export function summaryPath(resultsPath: string): string {
+  return `${resultsPath}.summary.json`;
+}
+
+/** The summary as a few lines for a person. */
+export function formatSummary(s: Summary): string {
+  const counts = OUTCOMES.filter((o) => s.outcomes[o] > 0)
+    .map((o) => `${o} ${s.outcomes[o]}`)
+    .join(", ");
+  const lines = [
+    `zoom-bulk: ${s.operations} operations in ${(s.elapsed_ms / 1000).toFixed(1)} s: ${counts || "nothing to do"}`,
+  ];
+  for (const [label, l] of Object.entries(s.labels)) {
+    if (l.requests === 0) continue;
+    const limited = l.rate_limited.qps + l.rate_limited.daily + l.rate_limited.concurrency;
+    lines.push(`  ${label}: ${l.requests} requests at up to ${l.pace_per_second}/s, ${limited} rate-limited`);
+  }
+  const codes = Object.entries(s.zoom_codes);
+  if (codes.length > 0) lines.push(`  codes: ${codes.map(([c, n]) => `${c} ×${n}`).join(", ")}`);
+  if (s.next_safe_run_at)
+    lines.push(`  daily limit reached: run again with --resume after ${s.next_safe_run_at}`);
+  if (s.stopped) lines.push(`  stopped: ${s.stopped}`);
+  lines.push(`  results: ${s.results}`, `  summary: ${summaryPath(s.results)}`);
+  return lines.join("\n") + "\n";
+}
