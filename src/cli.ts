@@ -18,7 +18,14 @@ import { createLogger } from "./log.js";
 import { runBatch } from "./run.js";
 import { formatSummary } from "./report/summary.js";
 import { formatValidation, validateManifest } from "./validate.js";
-import { loadSeedUsers, parseFaults, parseLatency, sandboxEnv, startSandbox, type Sandbox } from "./sandbox/index.js";
+import {
+  loadSeedUsers,
+  parseFaults,
+  parseLatency,
+  sandboxEnv,
+  startSandbox,
+  type Sandbox,
+} from "./sandbox/index.js";
 
 export interface CliIO {
   stdout: { write(text: string): unknown };
@@ -36,34 +43,69 @@ const defaultIO: CliIO = { stdout: process.stdout, stderr: process.stderr, env: 
  */
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   let exitCode: number = EXIT.ok;
-  const parser = yargs(argv)
+  const parser = yargs()
     .scriptName("zoom-bulk")
-    .usage("$0 <command> [options]\n\nPush user changes from a manifest into Zoom, inside Zoom's rate limits.")
+    .usage(
+      "$0 <command> [options]\n\nPush user changes from a manifest into Zoom, inside Zoom's rate limits.",
+    )
     .command(
       "run <manifest>",
       "Send every operation of a manifest to Zoom and write a results file",
       (y) =>
         runOptions(y)
-          .option("results", { type: "string", describe: "Results file, .csv or .jsonl (default: beside the manifest)" })
-          .option("resume", { type: "boolean", default: false, describe: "Send only what an earlier run did not finish" })
-          .option("dry-run", { type: "boolean", default: false, describe: "Same as `validate`: plan, count, send nothing" })
-          .option("sandbox", { type: "boolean", default: false, describe: "Run against an embedded simulated Zoom account" })
-          .option("concurrency", { type: "number", describe: "Requests in flight at once (default: from the rates and latency)" })
-          .option("log-level", { type: "string", default: "info", choices: ["debug", "info", "warn", "error", "silent"] })
+          .option("results", {
+            type: "string",
+            describe: "Results file, .csv or .jsonl (default: beside the manifest)",
+          })
+          .option("resume", {
+            type: "boolean",
+            default: false,
+            describe: "Send only what an earlier run did not finish",
+          })
+          .option("dry-run", {
+            type: "boolean",
+            default: false,
+            describe: "Same as `validate`: plan, count, send nothing",
+          })
+          .option("sandbox", {
+            type: "boolean",
+            default: false,
+            describe: "Run against an embedded simulated Zoom account",
+          })
+          .option("concurrency", {
+            type: "number",
+            describe: "Requests in flight at once (default: from the rates and latency)",
+          })
+          .option("log-level", {
+            type: "string",
+            default: "info",
+            choices: ["debug", "info", "warn", "error", "silent"],
+          })
           .option("log-file", { type: "string", describe: "Write JSON logs to this file instead of stderr" }),
       async (args) => {
         if (args["dry-run"]) {
           exitCode = await runValidate(args, io);
           return;
         }
-        if (args.resume) throw new ConfigError("--resume is not available yet: rerun without it (finished operations are sent again, which is safe for profile and password updates).");
-        const logger = createLogger({ level: args["log-level"], ...(args["log-file"] ? { file: args["log-file"] } : {}) });
+        if (args.resume)
+          throw new ConfigError(
+            "--resume is not available yet: rerun without it (finished operations are sent again, which is safe for profile and password updates).",
+          );
+        const logger = createLogger({
+          level: args["log-level"],
+          ...(args["log-file"] ? { file: args["log-file"] } : {}),
+        });
         const sandbox = args.sandbox ? await startSandbox() : undefined;
         try {
           const zoom = sandbox ? sandboxTarget(sandbox) : zoomTargetFromEnv(io.env);
           const config = runConfig(args, zoom);
-          if (sandbox) io.stderr.write(`zoom-bulk: running against the embedded sandbox at ${sandbox.apiUrl}\n`);
-          const summary = await runBatch(config, { logger, env: io.env, ...(io.signal ? { signal: io.signal } : {}) });
+          if (sandbox)
+            io.stderr.write(`zoom-bulk: running against the embedded sandbox at ${sandbox.apiUrl}\n`);
+          const summary = await runBatch(config, {
+            logger,
+            env: io.env,
+            ...(io.signal ? { signal: io.signal } : {}),
+          });
           io.stdout.write(formatSummary(summary));
           exitCode = summary.exit_code;
         } finally {
@@ -85,9 +127,16 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       (y) =>
         y
           .option("port", { type: "number", default: 0, describe: "Port on 127.0.0.1 (0: any free port)" })
-          .option("plan", { type: "string", default: "pro", describe: "Rate limits of this plan: free, pro, business" })
+          .option("plan", {
+            type: "string",
+            default: "pro",
+            describe: "Rate limits of this plan: free, pro, business",
+          })
           .option("latency", { type: "string", describe: "Added latency in ms: 150 or 100-200" })
-          .option("faults", { type: "string", describe: "e.g. 5xx=0.02,reset=0.01,hang=0.005,lost-upload=0.02,other-apps=0.4" })
+          .option("faults", {
+            type: "string",
+            describe: "e.g. 5xx=0.02,reset=0.01,hang=0.005,lost-upload=0.02,other-apps=0.4",
+          })
           .option("users", { type: "string", describe: "JSON file with an array of user objects to seed" })
           .option("account-id", { type: "string" })
           .option("client-id", { type: "string" })
@@ -98,14 +147,15 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
           plan: parsePlan(args.plan),
           ...(args.latency ? { latency: parseLatency(args.latency) } : {}),
           ...(args.faults ? { faults: parseFaults(args.faults) } : {}),
-          ...(args.users ? { users: loadSeedUsers(args.users) } : {}),
+          ...(args.users ? { users: await loadSeedUsers(args.users) } : {}),
           credentials: {
             ...(args["account-id"] ? { accountId: args["account-id"] } : {}),
             ...(args["client-id"] ? { clientId: args["client-id"] } : {}),
             ...(args["client-secret"] ? { clientSecret: args["client-secret"] } : {}),
           },
         });
-        for (const [name, value] of Object.entries(sandboxEnv(sandbox))) io.stdout.write(`${name}=${value}\n`);
+        for (const [name, value] of Object.entries(sandboxEnv(sandbox)))
+          io.stdout.write(`${name}=${value}\n`);
         io.stderr.write("zoom-bulk: sandbox running; Ctrl-C stops it\n");
         await new Promise<void>((resolve) => {
           if (io.signal?.aborted) resolve();
@@ -126,7 +176,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
 
   try {
     let output = "";
-    await parser.parseAsync(undefined, undefined, (_err, _argv, text) => {
+    await parser.parseAsync(argv, {}, (_err, _argv, text) => {
       output = text;
     });
     if (output) io.stdout.write(output + "\n");
@@ -136,14 +186,31 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   return exitCode;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function runOptions<T>(y: import("yargs").Argv<T>) {
   return y
-    .positional("manifest", { type: "string", demandOption: true, describe: "CSV, JSON array or JSON Lines manifest" })
-    .option("plan", { type: "string", default: "pro", describe: "The account's plan, for its rate limits: free, pro, business" })
-    .option("share", { type: "number", default: 0.8, describe: "Share (0..1] of the account's per-label budget this job may use" })
-    .option("only", { type: "string", describe: "Only these operations: profile,password,picture,virtual_background" })
-    .option("assets-dir", { type: "string", describe: "Picture and background paths must stay inside this folder" });
+    .positional("manifest", {
+      type: "string",
+      demandOption: true,
+      describe: "CSV, JSON array or JSON Lines manifest",
+    })
+    .option("plan", {
+      type: "string",
+      default: "pro",
+      describe: "The account's plan, for its rate limits: free, pro, business",
+    })
+    .option("share", {
+      type: "number",
+      default: 0.8,
+      describe: "Share (0..1] of the account's per-label budget this job may use",
+    })
+    .option("only", {
+      type: "string",
+      describe: "Only these operations: profile,password,picture,virtual_background",
+    })
+    .option("assets-dir", {
+      type: "string",
+      describe: "Picture and background paths must stay inside this folder",
+    });
 }
 
 interface ManifestArgs {
@@ -167,7 +234,10 @@ function baseConfig(args: ManifestArgs) {
   };
 }
 
-function runConfig(args: ManifestArgs & { results?: string | undefined; concurrency?: number | undefined }, zoom: ZoomTarget): RunConfig {
+function runConfig(
+  args: ManifestArgs & { results?: string | undefined; concurrency?: number | undefined },
+  zoom: ZoomTarget,
+): RunConfig {
   const base = baseConfig(args);
   const concurrency = parseConcurrency(args.concurrency);
   return {
@@ -185,7 +255,11 @@ async function runValidate(args: ManifestArgs, io: CliIO): Promise<number> {
 }
 
 function sandboxTarget(sandbox: Sandbox): ZoomTarget {
-  return { apiUrl: sandbox.apiUrl, oauthUrl: sandbox.oauthUrl, auth: { kind: "s2s", ...sandbox.credentials } };
+  return {
+    apiUrl: sandbox.apiUrl,
+    oauthUrl: sandbox.oauthUrl,
+    auth: { kind: "s2s", ...sandbox.credentials },
+  };
 }
 
 /** A user mistake gets its message; anything else is a bug and says so, still without secrets. */
@@ -194,7 +268,9 @@ function reportError(error: unknown, io: CliIO): number {
     io.stderr.write(`zoom-bulk: ${error.message}\n`);
   } else {
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr.write(`zoom-bulk: unexpected error: ${message}\nPlease report this with the log (run with --log-level debug).\n`);
+    io.stderr.write(
+      `zoom-bulk: unexpected error: ${message}\nPlease report this with the log (run with --log-level debug).\n`,
+    );
   }
   return exitCodeFor(error);
 }
@@ -213,7 +289,9 @@ if (isEntryPoint()) {
   const onSignal = (name: NodeJS.Signals, code: number) => () => {
     if (signalCode !== undefined) process.exit(code); // a second signal stops at once
     signalCode = code;
-    process.stderr.write(`zoom-bulk: ${name}: finishing requests in flight, then stopping (again to stop at once)\n`);
+    process.stderr.write(
+      `zoom-bulk: ${name}: finishing requests in flight, then stopping (again to stop at once)\n`,
+    );
     controller.abort(new Error(name));
   };
   process.on("SIGINT", onSignal("SIGINT", EXIT.sigint));

@@ -1,5 +1,6 @@
 import { basename, dirname, extname, join } from "node:path";
 import { ConfigError } from "./errors.js";
+import { checkUrl } from "./send/auth.js";
 import { OP_KINDS, type OpKind } from "./types.js";
 import { PLANS, type Plan } from "./zoom/labels.js";
 
@@ -30,6 +31,12 @@ export interface RunConfig {
   assetsDir?: string;
   /** Column mapping from a job definition: header → canonical column, or null to ignore it. */
   mapping?: Record<string, string | null>;
+  zoom: ZoomTarget;
+  /**
+   * Multiplies the plan's per-window limits. Only for tests and benchmarks against a sandbox
+   * started with the same `limitsScale`, so they take seconds instead of minutes; never a flag.
+   */
+  limitsScale?: number;
 }
 
 export const DEFAULT_PLAN: Plan = "pro";
@@ -89,23 +96,6 @@ export function checkResultsPath(path: string): string {
   if (ext !== ".csv" && ext !== ".jsonl")
     throw new ConfigError(`--results: expected a file ending in .csv or .jsonl, got "${path}".`);
   return path;
-}
-
-const LOOPBACK = /^(127(?:\.\d{1,3}){3}|localhost|\[::1\]|::1)$/i;
-
-/** Plain http:// is refused except for loopback hosts (the sandbox). */
-export function checkUrl(value: string, name: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`${name}: expected a URL such as https://api.zoom.us/v2, got "${value}".`);
-  }
-  if (url.protocol === "https:") return value.replace(/\/+$/, "");
-  if (url.protocol === "http:" && LOOPBACK.test(url.hostname)) return value.replace(/\/+$/, "");
-  throw new ConfigError(
-    `${name}: only https:// is allowed (plain http:// only for a loopback host such as the sandbox), got "${url.protocol}//${url.host}".`,
-  );
 }
 
 /** Reads credentials and endpoints from the environment (PRODUCT.md "Command line"). */

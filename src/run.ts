@@ -7,12 +7,18 @@ import { createPlanner } from "./plan/index.js";
 import { createUserQueue } from "./queue/index.js";
 import { openManifest } from "./read/index.js";
 import { openResults } from "./report/results.js";
-import { SummaryCounter, summaryPath, writeSummary, type LabelSummary, type Summary } from "./report/summary.js";
+import {
+  SummaryCounter,
+  summaryPath,
+  writeSummary,
+  type LabelSummary,
+  type Summary,
+} from "./report/summary.js";
 import { createLimiters } from "./limit/index.js";
 import { createExecutor, type ExecResult } from "./send/execute.js";
 import { createSender } from "./send/sender.js";
 import { createTokenProvider, staticToken } from "./send/auth.js";
-import type { InvalidOperation, Operation, PlannedRow, ResultLine } from "./types.js";
+import type { InvalidOperation, Operation, Outcome, PlannedRow, ResultLine } from "./types.js";
 import { ENDPOINTS } from "./zoom/endpoints.js";
 import { LABELS, PLAN_LIMITS } from "./zoom/labels.js";
 
@@ -57,6 +63,7 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
     plan: config.plan,
     share: config.share,
     ...(config.concurrency ? { concurrency: config.concurrency } : {}),
+    ...(config.limitsScale ? { limitsScale: config.limitsScale } : {}),
   });
   const sender = createSender({ apiUrl: zoom.apiUrl, tokens });
   const executor = createExecutor({ sender, limiters, tokens, logger: logger.child({ stage: "send" }) });
@@ -86,7 +93,9 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
       report(resultOf(op, result, now()));
       if (result.until) counter.deferUntil(result.until);
       if (result.fatal === "auth" && !fatal) {
-        fatal = new AuthError(`Zoom refused the app's access: ${result.message} Check the app's scopes and credentials.`);
+        fatal = new AuthError(
+          `Zoom refused the app's access: ${result.message} Check the app's scopes and credentials.`,
+        );
         stopped = fatal.message;
         stop.abort(fatal);
       }
@@ -155,13 +164,13 @@ export function userKey(user: string): string {
 /** Enough rows in flight to keep every label busy for about a second at its pace. */
 function defaultRowConcurrency(config: RunConfig): number {
   const limits = PLAN_LIMITS[config.plan];
-  const perSecond = (limits.light.limit + limits.medium.limit) * config.share;
+  const perSecond = (limits.light.limit + limits.medium.limit) * config.share * (config.limitsScale ?? 1);
   return Math.max(8, Math.ceil(perSecond));
 }
 
 function resultOf(
   op: Operation,
-  r: Partial<ExecResult> & Pick<ExecResult, "outcome" | "message">,
+  r: Partial<Omit<ExecResult, "outcome">> & { outcome: Outcome; message: string },
   finishedAt: number,
 ): ResultLine {
   return {

@@ -20,6 +20,10 @@ const str = (maxLength?: number, minLength?: number): FieldRule => ({
 
 const noLinksOrHtml = (value: string): string | undefined =>
   /<[a-z/!][^>]*>|https?:\/\/|www\./i.test(value) ? "Hyperlinks or HTML code are not allowed." : undefined;
+const oneOf =
+  (values: readonly string[]) =>
+  (value: string): string | undefined =>
+    values.includes(value) ? undefined : `Must be one of ${values.join(", ")}.`;
 const linkedinOnly = (value: string): string | undefined =>
   value.includes("linkedin.com") ? undefined : "The URL must contain linkedin.com.";
 
@@ -49,7 +53,30 @@ export const PROFILE_FIELDS: Record<string, FieldRule> = {
   linkedin_url: { type: "string", check: linkedinOnly },
   cost_center: str(),
   group_id: str(),
-  plan_united_type: str(),
+  plan_united_type: {
+    type: "string",
+    check: oneOf([
+      "1",
+      "2",
+      "4",
+      "8",
+      "16",
+      "32",
+      "64",
+      "128",
+      "256",
+      "512",
+      "1024",
+      "2048",
+      "4096",
+      "8192",
+      "16384",
+      "32768",
+      "65536",
+      "131072",
+      "none",
+    ]),
+  },
   custom_attributes: {
     type: "array",
     maxItems: 5,
@@ -61,13 +88,7 @@ export const PROFILE_FIELDS: Record<string, FieldRule> = {
     items: {
       code: str(),
       country: str(),
-      label: {
-        type: "string",
-        check: (v) =>
-          ["Mobile", "Office", "Home", "Fax"].includes(v)
-            ? undefined
-            : "Must be one of Mobile, Office, Home, Fax.",
-      },
+      label: { type: "string", check: oneOf(["Mobile", "Office", "Home", "Fax"]) },
       number: str(),
     },
   },

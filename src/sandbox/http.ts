@@ -1,0 +1,82 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { isPlainObject } from "../zoom/rules.js";
+import type { FieldError } from "../zoom/rules.js";
+
+/** What a handler answers. `body` undefined means no body (204). */
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export function zoomError(status: number, code: number, message: string): Reply {
+  return { status, body: { code, message } };
+}
+
+export function validationFailed(errors: FieldError[]): Reply {
+  return { status: 400, body: { code: 300, message: "Validation Failed.", errors } };
+}
+
+export function userNotFound(userId: string): Reply {
+  return zoomError(404, 1001, `User does not exist: ${userId}.`);
+}
+
+export function send(res: ServerResponse, reply: Reply, baseHeaders: Record<string, string>): void {
+  const headers: Record<string, string | number> = { ...baseHeaders, ...reply.headers };
+  if (reply.body === undefined) {
+    res.writeHead(reply.status, headers);
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(reply.body);
+  headers["content-type"] = "application/json;charset=UTF-8";
+  headers["content-length"] = Buffer.byteLength(text);
+  res.writeHead(reply.status, headers);
+  res.end(text);
+}
+
+/** Reads a small request body; undefined when it exceeds `maxBytes` (the rest is discarded). */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) tooLarge = true;
+    else chunks.push(chunk);
+  }
+  return tooLarge ? undefined : Buffer.concat(chunks, size);
+}
+
+const JSON_MAX_BYTES = 1024 * 1024;
+
+/** The media type of the request, lower-case, without parameters. */
+export function mediaType(req: IncomingMessage): string {
+  return (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+}
+
+/** Reads an `application/json` body that must be a JSON object, answering Zoom's 400/300 if not. */
+export async function readJsonObject(
+  req: IncomingMessage,
+): Promise<{ value: Record<string, unknown> } | { reply: Reply }> {
+  const type = mediaType(req);
+  if (type !== "application/json") {
+    req.resume();
+    return {
+      reply: zoomError(
+        400,
+        300,
+        `Unsupported Content-Type "${type || "(none)"}": this endpoint accepts application/json only.`,
+      ),
+    };
+  }
+  const body = await readBody(req, JSON_MAX_BYTES);
+  if (body === undefined) return { reply: zoomError(400, 300, "Request Body is too large.") };
+  try {
+    const value: unknown = JSON.parse(body.toString("utf8"));
+    if (isPlainObject(value)) return { value };
+  } catch {
+    // answered below
+  }
+  return { reply: zoomError(400, 300, "Request Body should be a valid JSON object.") };
+}

@@ -1,0 +1,173 @@
+/**
+ * The retry decision, as one pure function: what came back from one attempt (and how many attempts
+ * were made) in, wait-or-give-up out. No I/O, no clock, no randomness of its own: `now` and
+ * `random` are passed in, so every rule is a line in a table test (test/retry.test.ts).
+ *
+ * Sources: ../shared/zoom-api.md §3.4 (429s), §4.2 (401/124, 4711), §5 (5xx, idempotency), §9.
+ */
+
+/** What one attempt ended with: an HTTP answer that was not a success, or no answer at all. */
+export type Failure =
+  | {
+      kind: "http";
+      status: number;
+      zoomCode?: number | undefined;
+      message: string;
+      /** Lower-cased response headers (at least `x-ratelimit-*` and `retry-after`). */
+      headers: Record<string, string>;
+    }
+  | {
+      kind: "network";
+      /** Whether the request may have reached Zoom (its body was sent before the failure). */
+      maybeApplied: boolean;
+      message: string;
+    };
+
+export interface Attempt {
+  /** Attempts made so far for this operation, the failed one included (1 after the first). */
+  number: number;
+  /** Token renewals already done for this operation. */
+  renewals: number;
+  /** Whether sending the request twice leaves the same state as sending it once (endpoints.ts). */
+  idempotent: boolean;
+}
+
+export type RateLimitKind = "qps" | "daily" | "concurrency";
+
+export type Decision =
+  | { action: "retry"; waitMs: number; reason: RateLimitKind | "server" | "network" }
+  | { action: "renew-token" }
+  /** A non-idempotent call may have been applied: look before sending it again. */
+  | { action: "reconcile" }
+  | {
+      action: "give-up";
+      outcome: "failed" | "deferred";
+      /** For `deferred`: epoch ms when the label may be used again. */
+      until?: number;
+      /** The whole job should stop: the app's credentials or scopes are refused (exit 3). */
+      fatal?: "auth";
+      reason?: RateLimitKind;
+    };
+
+export type RetryPolicy = (failure: Failure, attempt: Attempt, now: number, random: () => number) => Decision;
+
+/** Tuning of the policy; the defaults follow zoom-api.md §3.4 and §5. */
+export interface RetryLimits {
+  /** Attempts in all for an operation that keeps getting per-second or concurrency 429s. */
+  maxRateLimitAttempts: number;
+  /** Attempts in all for 5xx answers and network errors. */
+  maxErrorAttempts: number;
+  /** Per-second 429: wait this long plus 0..`rateLimitJitterMs` (ZoomNet's 1 s + up to 1 s). */
+  rateLimitWaitMs: number;
+  rateLimitJitterMs: number;
+  /** A per-second 429's own Retry-After is honoured when it asks for at most this long. */
+  maxRetryAfterMs: number;
+  /** 5xx / network: full jitter, random() × min(cap, base × 2^(attempt-1)). */
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  /** Token renewals per operation after a 401 or code 124. */
+  maxRenewals: number;
+}
+
+export const DEFAULT_RETRY_LIMITS: RetryLimits = {
+  maxRateLimitAttempts: 6,
+  maxErrorAttempts: 5,
+  rateLimitWaitMs: 1000,
+  rateLimitJitterMs: 1000,
+  maxRetryAfterMs: 60_000,
+  backoffBaseMs: 500,
+  backoffCapMs: 30_000,
+  maxRenewals: 1,
+};
+
+/** Zoom codes that mean the app itself is refused: missing scopes (4711, 4700). */
+const FATAL_AUTH_CODES = new Set([4700, 4711]);
+/** "Access token is expired." / "Invalid access token." (HTTP 401, or 400 on some endpoints). */
+const TOKEN_CODE = 124;
+
+export function createRetryPolicy(limits: Partial<RetryLimits> = {}): RetryPolicy {
+  const l: RetryLimits = { ...DEFAULT_RETRY_LIMITS, ...limits };
+
+  const backoff = (attempt: Attempt, random: () => number): number =>
+    Math.round(random() * Math.min(l.backoffCapMs, l.backoffBaseMs * 2 ** (attempt.number - 1)));
+
+  return (failure, attempt, now, random) => {
+    const failed: Decision = { action: "give-up", outcome: "failed" };
+
+    if (failure.kind === "network") {
+      if (attempt.number >= l.maxErrorAttempts) return failed;
+      // A request that never left, or one Zoom may safely see twice, is simply sent again.
+      if (attempt.idempotent || !failure.maybeApplied)
+        return { action: "retry", waitMs: backoff(attempt, random), reason: "network" };
+      return { action: "reconcile" };
+    }
+
+    const { status, zoomCode } = failure;
+    if (zoomCode !== undefined && FATAL_AUTH_CODES.has(zoomCode)) return { ...failed, fatal: "auth" };
+
+    if (status === 401 || zoomCode === TOKEN_CODE) {
+      if (attempt.renewals < l.maxRenewals) return { action: "renew-token" };
+      // A token fresh from the token endpoint is refused too: every other call will be as well.
+      return { ...failed, fatal: "auth" };
+    }
+
+    if (status === 429) {
+      const kind = rateLimitKind(failure.headers, failure.message);
+      if (kind === "daily") {
+        const until = parseRetryAfter(failure.headers["retry-after"], now) ?? nextUtcMidnight(now);
+        return { action: "give-up", outcome: "deferred", until, reason: "daily" };
+      }
+      if (attempt.number >= l.maxRateLimitAttempts) return { ...failed, reason: kind };
+      const asked = parseRetryAfter(failure.headers["retry-after"], now);
+      const base =
+        asked !== undefined && asked - now > 0 && asked - now <= l.maxRetryAfterMs
+          ? asked - now
+          : l.rateLimitWaitMs;
+      return { action: "retry", waitMs: Math.round(base + random() * l.rateLimitJitterMs), reason: kind };
+    }
+
+    if (status >= 500) {
+      if (attempt.number >= l.maxErrorAttempts) return failed;
+      // Zoom may have applied a non-idempotent call before failing: look before sending it again.
+      if (!attempt.idempotent) return { action: "reconcile" };
+      return { action: "retry", waitMs: backoff(attempt, random), reason: "server" };
+    }
+
+    // Any other answer (4xx, or a 3xx redirect that is never followed) is Zoom's final word.
+    return failed;
+  };
+}
+
+/** The default policy. */
+export const decideRetry: RetryPolicy = createRetryPolicy();
+
+/**
+ * Which limit a 429 hit. `X-RateLimit-Type: Daily-limit` or a message about a daily limit means
+ * daily; "Too many concurrent requests." means one user was busy; everything else (QPS, or no
+ * type at all) is the per-second limit.
+ */
+export function rateLimitKind(headers: Record<string, string>, message: string): RateLimitKind {
+  const type = (headers["x-ratelimit-type"] ?? "").toLowerCase();
+  if (type.includes("daily") || /daily/i.test(message)) return "daily";
+  if (/too many concurrent requests/i.test(message)) return "concurrency";
+  return "qps";
+}
+
+/**
+ * Zoom sends Retry-After as an ISO date (`2020-05-31T00:00:00Z`); plain seconds are accepted too.
+ * Returns epoch ms, or undefined when missing or unparsable.
+ */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (text === "") return undefined;
+  if (/^\d+(\.\d+)?$/.test(text)) return now + Math.round(Number(text) * 1000);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : at;
+}
+
+/** Zoom's daily limits reset at 00:00 UTC. */
+export function nextUtcMidnight(now: number): number {
+  const d = new Date(now);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
+}
