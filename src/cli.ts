@@ -91,21 +91,16 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
           throw new ConfigError(
             "--resume is not available yet: rerun without it (finished operations are sent again, which is safe for profile and password updates).",
           );
-        const logger = createLogger({
-          level: args["log-level"],
-          ...(args["log-file"] ? { file: args["log-file"] } : {}),
-        });
+        const settings = runSettings(args); // flags first: a wrong flag costs nothing
+        const logger = createLogger({ level: args["log-level"], ...(args["log-file"] ? { file: args["log-file"] } : {}) });
         const sandbox = args.sandbox ? await startSandbox() : undefined;
         try {
           const zoom = sandbox ? sandboxTarget(sandbox) : zoomTargetFromEnv(io.env);
-          const config = runConfig(args, zoom);
-          if (sandbox)
-            io.stderr.write(`zoom-bulk: running against the embedded sandbox at ${sandbox.apiUrl}\n`);
-          const summary = await runBatch(config, {
-            logger,
-            env: io.env,
-            ...(io.signal ? { signal: io.signal } : {}),
-          });
+          if (sandbox) io.stderr.write(`zoom-bulk: running against the embedded sandbox at ${sandbox.apiUrl}\n`);
+          const summary = await runBatch(
+            { ...settings, zoom },
+            { logger, env: io.env, ...(io.signal ? { signal: io.signal } : {}) },
+          );
           io.stdout.write(formatSummary(summary));
           exitCode = summary.exit_code;
         } finally {
@@ -234,17 +229,15 @@ function baseConfig(args: ManifestArgs) {
   };
 }
 
-function runConfig(
+function runSettings(
   args: ManifestArgs & { results?: string | undefined; concurrency?: number | undefined },
-  zoom: ZoomTarget,
-): RunConfig {
+): Omit<RunConfig, "zoom"> {
   const base = baseConfig(args);
   const concurrency = parseConcurrency(args.concurrency);
   return {
     ...base,
     results: checkResultsPath(args.results ?? defaultResultsPath(base.manifest)),
     ...(concurrency ? { concurrency } : {}),
-    zoom,
   };
 }
 

@@ -90,11 +90,14 @@ export function formatValidation(r: ValidationReport): string {
     `  operations: ${OP_KINDS.map((op) => `${op} ${r.operations[op]}`).join(", ")}`,
   ];
   for (const [label, l] of Object.entries(r.labels))
-    lines.push(`  ${LABEL_NAMES[label as Label]}: ${l.requests} requests at ${l.pace_per_second}/s ≈ ${formatDuration(l.seconds)}`);
+    lines.push(
+      `  ${LABEL_NAMES[label as Label]}: ${l.requests} requests at ${l.pace_per_second}/s ≈ ${formatDuration(l.seconds)}`,
+    );
   lines.push(`  ETA: ${formatDuration(r.eta_seconds)} (labels run in parallel)`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   for (const p of r.problems) lines.push(`  invalid: ${p.message}`);
-  if (r.invalid > r.problems.length) lines.push(`  … and ${r.invalid - r.problems.length} more invalid operations`);
+  if (r.invalid > r.problems.length)
+    lines.push(`  … and ${r.invalid - r.problems.length} more invalid operations`);
   return lines.join("\n") + "\n";
 }
 

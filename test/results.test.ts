@@ -29,7 +29,7 @@ describe("results file", () => {
     w.write(line());
     w.close();
     const again = openResults(path);
-    again.write(line({ row: 2, user: "=HYPERLINK(\"x\")", message: "a, b\nc" }));
+    again.write(line({ row: 2, user: '=HYPERLINK("x")', message: "a, b\nc" }));
     again.close();
     expect(readFileSync(path, "utf8")).toBe(
       "row,line,user,op,target,outcome,http_status,zoom_code,message,attempts,duration_ms,tracking_id,finished_at\n" +
@@ -42,7 +42,14 @@ describe("results file", () => {
   it("writes JSON Lines with the columns in order", () => {
     const path = join(mkdtempSync(join(tmpdir(), "zb-")), "r.jsonl");
     const w = openResults(path);
-    w.write(line({ outcome: "failed", http_status: 404, zoom_code: 1001, message: "User does not exist: a@example.com." }));
+    w.write(
+      line({
+        outcome: "failed",
+        http_status: 404,
+        zoom_code: 1001,
+        message: "User does not exist: a@example.com.",
+      }),
+    );
     w.close();
     expect(readFileSync(path, "utf8")).toBe(
       '{"row":1,"line":2,"user":"a@example.com","op":"profile","target":"","outcome":"failed","http_status":404,"zoom_code":1001,"message":"User does not exist: a@example.com.","attempts":1,"duration_ms":12,"tracking_id":"t1","finished_at":"2026-11-24T00:00:00.000Z"}\n',
@@ -56,7 +63,7 @@ describe("results file", () => {
       "'-1",
       "'@a",
       "'\tx",
-      "\"'\rx\"",
+      '"\'\rx"',
       "plain",
     ]);
   });

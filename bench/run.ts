@@ -1,0 +1,8 @@
+/** `npm run bench`: every benchmark in turn, printing its figures. */
+import { main as sandbox } from "./sandbox.js";
+import { main as throughput } from "./throughput.js";
+import { main as validate } from "./validate.js";
+
+await sandbox();
+await throughput();
+await validate();

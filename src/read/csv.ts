@@ -1,0 +1,284 @@
+import { ManifestError } from "../errors.js";
+import type { ManifestRecord } from "../types.js";
+import { ColumnResolver, resolveNames, type ColumnName } from "./columns.js";
+import { BAD_CHAR_MESSAGES, hasBadChars, MAX_RECORD_CHARS, readText, where } from "./source.js";
+
+/** A CSV record as the tokenizer sees it: its cells, or why it cannot be read; `line` is where it starts. */
+export type CsvRecord =
+  | { line: number; cells: string[]; problem?: undefined }
+  | { line: number; problem: { code: string; message: string } };
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const CR = 0x0d;
+const LF = 0x0a;
+
+const enum State {
+  /** Between records: blank lines are skipped here. */
+  RecordStart,
+  FieldStart,
+  Unquoted,
+  Quoted,
+  /** Just saw a `"` inside a quoted field: an escaped quote, the field's end, or an error. */
+  QuoteInQuoted,
+}
+
+/**
+ * An incremental RFC 4180 tokenizer: feed it text chunks, get whole records with the line each
+ * starts on. Written here rather than using csv-parse because csv-parse 6 counts a CRLF inside a
+ * quoted cell as two lines and, after a stray character behind a closing quote, loses every later
+ * record; here such a record becomes unreadable and reading resumes at the next line break.
+ *
+ * Line breaks are CRLF, LF or CR. A quote inside an unquoted cell is kept as text. A record longer
+ * than MAX_RECORD_CHARS is dropped (reported unreadable) without being held in memory.
+ */
+export class CsvTokenizer {
+  private state = State.RecordStart;
+  private cells: string[] = [];
+  private field = "";
+  private line = 1;
+  private recordLine = 1;
+  private quoteLine = 1;
+  private size = 0;
+  private afterCR = false;
+  /** Whether the current chunk is free of U+FFFD and NUL, so cells need no check. */
+  private clean = true;
+  private problem: { code: string; message: string } | undefined;
+
+  constructor(private readonly maxChars = MAX_RECORD_CHARS) {}
+
+  write(text: string, out: CsvRecord[]): void {
+    this.clean = hasBadChars(text) === undefined;
+    let seg = 0; // start of the current field's text not yet copied into `field`
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (this.afterCR) {
+        this.afterCR = false;
+        if (c === LF) continue; // second half of a CRLF, already counted
+      }
+      if (this.state === State.RecordStart) {
+        if (c === CR || c === LF) {
+          this.newline(c); // a blank line
+          continue;
+        }
+        this.recordLine = this.line;
+        this.size = 0;
+        this.state = State.FieldStart;
+      }
+      switch (this.state) {
+        case State.FieldStart:
+          if (c === QUOTE) {
+            this.state = State.Quoted;
+            this.quoteLine = this.line;
+            seg = i + 1;
+          } else if (c === COMMA) {
+            this.endField();
+          } else if (c === CR || c === LF) {
+            this.endField();
+            this.endRecord(out);
+            this.newline(c);
+          } else {
+            this.state = State.Unquoted;
+            seg = i;
+          }
+          break;
+        case State.Unquoted:
+          if (c === COMMA || c === CR || c === LF) {
+            this.append(text, seg, i);
+            this.endField();
+            this.state = State.FieldStart;
+            if (c !== COMMA) {
+              this.endRecord(out);
+              this.newline(c);
+            }
+          }
+          break;
+        case State.Quoted:
+          if (c === QUOTE) {
+            this.append(text, seg, i);
+            this.state = State.QuoteInQuoted;
+          } else if (c === CR || c === LF) {
+            this.newline(c);
+          }
+          break;
+        case State.QuoteInQuoted:
+          if (c === QUOTE) {
+            this.append(text, i, i + 1); // "" is an escaped quote
+            this.state = State.Quoted;
+            seg = i + 1;
+          } else if (c === COMMA || c === CR || c === LF) {
+            this.endField();
+            this.state = State.FieldStart;
+            if (c !== COMMA) {
+              this.endRecord(out);
+              this.newline(c);
+            }
+          } else {
+            this.problem ??= {
+              code: "E_ROW_QUOTE",
+              message: `column ${this.cells.length + 1} has text after its closing quote; a quote inside a quoted cell must be doubled ("")`,
+            };
+            this.state = State.Unquoted;
+            seg = i;
+          }
+          break;
+      }
+    }
+    if (this.state === State.Unquoted || this.state === State.Quoted) this.append(text, seg, text.length);
+  }
+
+  /** Input is over: flushes the last record (a file need not end with a line break). */
+  end(out: CsvRecord[]): void {
+    if (this.state === State.Quoted) {
+      this.problem ??= {
+        code: "E_ROW_QUOTE",
+        message: `the quote opened on line ${this.quoteLine} is never closed, so the rest of the file could not be read; close or double the quote`,
+      };
+      this.endRecord(out);
+    } else if (this.state !== State.RecordStart) {
+      this.endField();
+      this.endRecord(out);
+    }
+    this.state = State.RecordStart;
+  }
+
+  private newline(c: number): void {
+    this.line++;
+    this.afterCR = c === CR;
+    if (this.state !== State.Quoted) this.state = State.RecordStart;
+  }
+
+  private append(text: string, from: number, to: number): void {
+    if (to <= from || this.size > this.maxChars) return;
+    this.size += to - from;
+    if (this.size > this.maxChars) {
+      this.field = "";
+      this.cells = [];
+      return;
+    }
+    const part = text.slice(from, to);
+    if (!this.clean && !this.problem) {
+      const bad = hasBadChars(part);
+      if (bad)
+        this.problem = {
+          code: "E_ROW_ENCODING",
+          message: `column ${this.cells.length + 1} ${BAD_CHAR_MESSAGES[bad]}`,
+        };
+    }
+    this.field += part;
+  }
+
+  private endField(): void {
+    this.size++;
+    if (this.size <= this.maxChars) this.cells.push(this.field);
+    this.field = "";
+  }
+
+  private endRecord(out: CsvRecord[]): void {
+    const line = this.recordLine;
+    if (this.size > this.maxChars) {
+      out.push({
+        line,
+        problem: {
+          code: "E_ROW_TOO_LARGE",
+          message: `the record is larger than ${this.maxChars} characters; check for an unclosed quote or a runaway cell`,
+        },
+      });
+    } else if (this.problem) {
+      out.push({ line, problem: this.problem });
+    } else if (!(this.cells.length === 1 && this.cells[0]?.trim() === "")) {
+      out.push({ line, cells: this.cells }); // a line of only spaces counts as blank
+    }
+    this.cells = [];
+    this.problem = undefined;
+  }
+}
+
+/** Streams tokenized records, with a bounded buffer of one chunk's records. */
+export async function* csvTokens(path: string, chunkBytes: number): AsyncGenerator<CsvRecord> {
+  const tokenizer = new CsvTokenizer();
+  const out: CsvRecord[] = [];
+  for await (const text of readText(path, chunkBytes)) {
+    tokenizer.write(text, out);
+    yield* out;
+    out.length = 0;
+  }
+  tokenizer.end(out);
+  yield* out;
+}
+
+/** Reads the header row: the first record. Throws ManifestError when there is none or it is wrong. */
+export async function readCsvHeader(
+  path: string,
+  chunkBytes: number,
+  resolver: ColumnResolver,
+): Promise<{ columns: ColumnName[] }> {
+  let header: CsvRecord | undefined;
+  for await (const record of csvTokens(path, chunkBytes)) {
+    header = record;
+    break;
+  }
+  if (!header)
+    throw new ManifestError(`Manifest ${path} is empty; it needs a header row.`, "E_MANIFEST_EMPTY");
+  if (header.problem)
+    throw new ManifestError(
+      `The header row (line ${header.line}) of ${path} cannot be read: ${header.problem.message}.`,
+      "E_MANIFEST_HEADER",
+    );
+  header.cells.forEach((name, i) => {
+    if (name.trim() === "")
+      throw new ManifestError(
+        `Column ${i + 1} of the header (line ${header.line}) has no name; name it or delete the column (a trailing comma makes an empty column).`,
+        "E_MANIFEST_HEADER",
+      );
+  });
+  const columns = resolveNames(resolver, header.cells, `header, line ${header.line}`);
+  if (!columns.includes("user"))
+    throw new ManifestError(
+      `The header (line ${header.line}) has no user column; add one named user (or email, user_id, userId, id).`,
+      "E_MANIFEST_NO_USER",
+    );
+  return { columns };
+}
+
+/** Data records after the header, one ManifestRecord each, numbered from row 1. */
+export async function* csvRecords(
+  path: string,
+  chunkBytes: number,
+  columns: readonly ColumnName[],
+): AsyncGenerator<ManifestRecord> {
+  let row = 0;
+  let header = true;
+  for await (const record of csvTokens(path, chunkBytes)) {
+    if (header) {
+      header = false;
+      continue;
+    }
+    row++;
+    const { line } = record;
+    if (record.problem) {
+      yield {
+        row,
+        line,
+        error: { code: record.problem.code, message: `${where(row, line)}: ${record.problem.message}.` },
+      };
+    } else if (record.cells.length !== columns.length) {
+      yield {
+        row,
+        line,
+        error: {
+          code: "E_ROW_COLUMNS",
+          message: `${where(row, line)}: has ${record.cells.length} cells but the header has ${columns.length} columns; quote cells that contain commas.`,
+        },
+      };
+    } else {
+      const fields: Record<string, unknown> = {};
+      for (let i = 0; i < columns.length; i++) {
+        const column = columns[i];
+        const cell = record.cells[i];
+        if (column && cell !== undefined && cell.trim() !== "") fields[column] = cell;
+      }
+      yield { row, line, fields };
+    }
+  }
+}
