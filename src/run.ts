@@ -14,13 +14,13 @@ import {
   type LabelSummary,
   type Summary,
 } from "./report/summary.js";
-import { createLimiters } from "./limit/index.js";
+import { createLimiters, type LabelStats } from "./limit/index.js";
 import { createExecutor, type ExecResult } from "./send/execute.js";
 import { createSender } from "./send/sender.js";
 import { createTokenProvider, staticToken } from "./send/auth.js";
 import type { InvalidOperation, Operation, Outcome, PlannedRow, ResultLine } from "./types.js";
 import { ENDPOINTS } from "./zoom/endpoints.js";
-import { LABELS, PLAN_LIMITS } from "./zoom/labels.js";
+import { LABELS, PLAN_LIMITS, type Label } from "./zoom/labels.js";
 
 /** Collaborators, each with a production default; tests override only what they need. */
 export interface RunDeps {
@@ -30,6 +30,20 @@ export interface RunDeps {
   /** Wall clock for `finished_at` and durations. */
   now?: () => number;
   env?: NodeJS.ProcessEnv;
+  /** Told about the run as it goes: progress displays, metrics. */
+  observer?: RunObserver;
+}
+
+/** Hooks for progress displays; every one is optional and must not throw. */
+export interface RunObserver {
+  /** The run is about to send; `stats` gives the limiters' live per-label figures. */
+  started?(run: { config: RunConfig; stats: () => Record<Label, LabelStats> }): void;
+  /** A record was read and planned (its valid operations are about to be queued). */
+  planned?(row: PlannedRow): void;
+  /** An operation finished with its final outcome for this run. */
+  result?(line: ResultLine, label: Label | undefined): void;
+  /** The run is over (also after an interruption). */
+  finished?(summary: Summary): void;
 }
 
 /**
@@ -75,9 +89,11 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
   let stopped: string | null = null;
   let fatal: Error | undefined;
 
-  const report = (line: ResultLine): void => {
+  const observer = deps.observer ?? {};
+  const report = (line: ResultLine, label?: Label): void => {
     results.write(line);
     counter.add(line);
+    observer.result?.(line, label);
   };
 
   const runRow = async (row: PlannedRow): Promise<void> => {
@@ -85,12 +101,12 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
     for (const op of row.operations) {
       if (stop.signal.aborted) return; // not reported: a --resume sends it
       if (skipReason) {
-        report(resultOf(op, { outcome: "skipped", message: skipReason }, now()));
+        report(resultOf(op, { outcome: "skipped", message: skipReason }, now()), labelOf(op));
         continue;
       }
       const result = await executor.execute(op, stop.signal);
       if (stop.signal.aborted && result.outcome === "failed") return;
-      report(resultOf(op, result, now()));
+      report(resultOf(op, result, now()), labelOf(op));
       if (result.until) counter.deferUntil(result.until);
       if (result.fatal === "auth" && !fatal) {
         fatal = new AuthError(
@@ -107,10 +123,12 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
   const rowConcurrency = config.concurrency ?? defaultRowConcurrency(config);
   const queue = createUserQueue({ concurrency: rowConcurrency, maxBacklog: rowConcurrency * 4 });
   const readLog = logger.child({ stage: "read" });
+  observer.started?.({ config, stats: () => limiters.stats() });
   try {
     for await (const record of manifest.records()) {
       if (stop.signal.aborted) break;
       const planned = await plan(record);
+      observer.planned?.(planned);
       for (const invalid of planned.invalid) {
         readLog.debug({ row: { row: invalid.row, line: invalid.line, code: invalid.code } }, "row.invalid");
         report(invalidResult(invalid, now()));
@@ -152,6 +170,7 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
     exit_code: counter.exitCode(),
   };
   writeSummary(summaryPath(config.results), summary);
+  observer.finished?.(summary);
   logger.info({ summary: { outcomes: summary.outcomes, elapsed_ms: summary.elapsed_ms } }, "run.finished");
   return summary;
 }
@@ -211,7 +230,7 @@ function invalidResult(invalid: InvalidOperation, finishedAt: number): ResultLin
 const round = (n: number): number => Math.round(n * 100) / 100;
 
 /** Which label each operation spends (stated once, in the endpoint table). */
-export function labelOf(op: Operation) {
+export function labelOf(op: Operation): Label {
   return ENDPOINTS[op.endpoint].label;
 }
 
