@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 /** Times and speeds change from run to run; everything else in the summary must not. */
-const normaliseSummary = (s: Record<string, unknown>) => ({
+const normaliseSummary = (s: Record<string, unknown>): Record<string, unknown> => ({
   ...s,
   manifest: "<manifest>",
   results: "<results>",
