@@ -233,7 +233,7 @@ export function parseElement(element: JsonElement): Parsed {
     return {
       problem: {
         code: "E_ROW_JSON",
-        message: `not valid JSON: ${(error as Error).message} (positions count from the record's first character)`,
+        message: `not valid JSON: ${jsonSyntaxProblem(error)}`,
       },
     };
   }
@@ -245,6 +245,20 @@ export function parseElement(element: JsonElement): Parsed {
       },
     };
   return { object: value };
+}
+
+/**
+ * What JSON.parse found wrong, without the record's text: V8 quotes a piece of the input in some
+ * messages (`Unexpected token 'S', ..."password":Secret12"... is not valid JSON`), and that piece
+ * may be a password, which must never reach a results file or a log.
+ */
+export function jsonSyntaxProblem(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/ is not valid JSON$/.test(message))
+    return "unexpected text where a JSON value belongs (a text value without double quotes, a trailing comma or a stray character)";
+  return /at position \d+/.test(message)
+    ? `${message} (positions count from the record's first character)`
+    : message;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { constants, createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { ManifestError } from "../errors.js";
 
@@ -38,7 +38,9 @@ export async function* readText(path: string, chunkBytes: number): AsyncGenerato
 export async function checkSource(path: string): Promise<void> {
   let head: Buffer;
   try {
-    const handle = await open(path, "r");
+    // O_NONBLOCK: a FIFO given as the manifest would otherwise block here, waiting for a writer,
+    // for ever; it is then refused as not a regular file.
+    const handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     try {
       const stat = await handle.stat();
       if (!stat.isFile())
