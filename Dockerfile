@@ -1,4 +1,10 @@
-# zoom-bulk as a container: `docker run --rm -v zoom-bulk-data:/data --env-file zoom.env zoom-bulk run /data/manifest.csv`
+# zoom-bulk as a container (docs/operator.md "Cron and containers"):
+#   docker build -t zoom-bulk .
+#   docker run --rm -v zoom-bulk-data:/data --env-file zoom.env zoom-bulk job /data/jobs/nightly-hr-sync.json
+# Secrets come from the environment (ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET) or from
+# mounted files read by the caller's command; nothing secret is baked into the image.
+
+# --- build: compile TypeScript, then keep only the production dependencies ---
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -7,15 +13,22 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
+# --- runtime: Node 20 slim, no compilers, no dev dependencies, not root ---
 FROM node:20-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-RUN mkdir -p /data && chown node:node /data
-USER node
-# Manifests, assets, results and state live on this volume.
+COPY jobs ./jobs
+COPY fixtures/demo ./fixtures/demo
+RUN chmod 755 /app/dist/cli.js \
+  && ln -s /app/dist/cli.js /usr/local/bin/zoom-bulk \
+  && mkdir -p /data/results /data/state \
+  && chown -R 1000:1000 /data
+# The image's `node` user, by number so that Kubernetes' runAsNonRoot can verify it.
+USER 1000:1000
+# Manifests, assets, job files, results and --state live on this volume.
 VOLUME ["/data"]
 WORKDIR /data
 ENTRYPOINT ["node", "/app/dist/cli.js"]

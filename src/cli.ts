@@ -18,6 +18,9 @@ import { createLogger } from "./log.js";
 import { runBatch } from "./run.js";
 import { formatSummary } from "./report/summary.js";
 import { formatValidation, validateManifest } from "./validate.js";
+import { runJobCommand } from "./job/command.js";
+import { PROGRESS_MODES, parseProgressInterval, startProgress, type ProgressMode } from "./progress/index.js";
+import { formatCounts, writeReport } from "./report/html.js";
 import {
   loadSeedUsers,
   parseFaults,
@@ -62,6 +65,10 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
             default: false,
             describe: "Send only what an earlier run did not finish",
           })
+          .option("state", {
+            type: "string",
+            describe: "Incremental sync: skip what this state folder says was already applied",
+          })
           .option("dry-run", {
             type: "boolean",
             default: false,
@@ -81,27 +88,36 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
             default: "info",
             choices: ["debug", "info", "warn", "error", "silent"],
           })
-          .option("log-file", { type: "string", describe: "Write JSON logs to this file instead of stderr" }),
+          .option("log-file", { type: "string", describe: "Write JSON logs to this file instead of stderr" })
+          .option("report", { type: "string", describe: "At the end, write the HTML report to this file" })
+          .options(progressOptions),
       async (args) => {
         if (args["dry-run"]) {
           exitCode = await runValidate(args, io);
           return;
         }
-        if (args.resume)
-          throw new ConfigError(
-            "--resume is not available yet: rerun without it (finished operations are sent again, which is safe for profile and password updates).",
-          );
         const settings = runSettings(args); // flags first: a wrong flag costs nothing
         const logger = createLogger({ level: args["log-level"], ...(args["log-file"] ? { file: args["log-file"] } : {}) });
         const sandbox = args.sandbox ? await startSandbox() : undefined;
         try {
           const zoom = sandbox ? sandboxTarget(sandbox) : zoomTargetFromEnv(io.env);
           if (sandbox) io.stderr.write(`zoom-bulk: running against the embedded sandbox at ${sandbox.apiUrl}\n`);
+          const progress = startProgress({
+            stream: io.stderr,
+            mode: args.progress as ProgressMode,
+            intervalMs: parseProgressInterval(args["progress-interval"]),
+            logger,
+            manifest: settings.manifest,
+          });
           const summary = await runBatch(
             { ...settings, zoom },
-            { logger, env: io.env, ...(io.signal ? { signal: io.signal } : {}) },
-          );
+            { logger, env: io.env, observer: progress, ...(io.signal ? { signal: io.signal } : {}) },
+          ).finally(() => progress.close());
           io.stdout.write(formatSummary(summary));
+          if (args.report) {
+            writeReport(summary.results, args.report);
+            io.stdout.write(`  report: ${args.report}\n`);
+          }
           exitCode = summary.exit_code;
         } finally {
           await sandbox?.close();
@@ -114,6 +130,56 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       (y) => runOptions(y),
       async (args) => {
         exitCode = await runValidate(args, io);
+      },
+    )
+    .command(
+      "report <results>",
+      "Print the summary of a results file and write its HTML report",
+      (y) =>
+        y
+          .positional("results", { type: "string", demandOption: true, describe: "A results file (.csv or .jsonl)" })
+          .option("html", { type: "string", describe: "The HTML report (default: <results>.report.html)" }),
+      (args) => {
+        const html = args.html ?? `${args.results}.report.html`;
+        const { lines, summary } = writeReport(args.results, html);
+        io.stdout.write(summary ? formatSummary(summary) : formatCounts(args.results, lines));
+        io.stdout.write(`  report: ${html}\n`);
+      },
+    )
+    .command(
+      "job <file>",
+      "Run a job definition (jobs/*.json): manifest or export glob, column mapping, transforms, settings",
+      (y) =>
+        y
+          .positional("file", { type: "string", demandOption: true, describe: "The job file (JSON)" })
+          .option("sandbox", {
+            type: "boolean",
+            default: false,
+            describe: "Run against an embedded simulated Zoom account",
+          })
+          .option("dry-run", { type: "boolean", default: false, describe: "Check the job and its manifest; send nothing" })
+          .option("log-level", {
+            type: "string",
+            default: "info",
+            choices: ["debug", "info", "warn", "error", "silent"],
+          })
+          .option("log-file", { type: "string", describe: "Write JSON logs to this file instead of stderr" })
+          .options(progressOptions),
+      async (args) => {
+        const progressIntervalMs = parseProgressInterval(args["progress-interval"]);
+        const logger = createLogger({ level: args["log-level"], ...(args["log-file"] ? { file: args["log-file"] } : {}) });
+        exitCode = await runJobCommand({
+          file: args.file,
+          sandbox: args.sandbox,
+          dryRun: args["dry-run"],
+          logger,
+          stdout: io.stdout,
+          stderr: io.stderr,
+          env: io.env,
+          ...(io.signal ? { signal: io.signal } : {}),
+          progress: args.progress as ProgressMode,
+          progressIntervalMs,
+        });
       },
     )
     .command(
@@ -159,7 +225,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         await sandbox.close();
       },
     )
-    .demandCommand(1, "Name a command: run, validate or sandbox.")
+    .demandCommand(1, "Name a command: run, validate, report, job or sandbox.")
     .strict()
     .help()
     .version()
@@ -180,6 +246,21 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   }
   return exitCode;
 }
+
+/** Progress on stderr: a live block on a terminal, a `run.progress` log line every N seconds elsewhere. */
+const progressOptions = {
+  progress: {
+    type: "string",
+    default: "auto",
+    choices: PROGRESS_MODES,
+    describe: "auto (tty on a terminal, else log), tty, log or off",
+  },
+  "progress-interval": {
+    type: "number",
+    default: 10,
+    describe: "Seconds between progress log lines when not on a terminal",
+  },
+} as const;
 
 function runOptions<T>(y: import("yargs").Argv<T>) {
   return y
@@ -230,7 +311,12 @@ function baseConfig(args: ManifestArgs) {
 }
 
 function runSettings(
-  args: ManifestArgs & { results?: string | undefined; concurrency?: number | undefined },
+  args: ManifestArgs & {
+    results?: string | undefined;
+    concurrency?: number | undefined;
+    resume?: boolean | undefined;
+    state?: string | undefined;
+  },
 ): Omit<RunConfig, "zoom"> {
   const base = baseConfig(args);
   const concurrency = parseConcurrency(args.concurrency);
@@ -238,6 +324,8 @@ function runSettings(
     ...base,
     results: checkResultsPath(args.results ?? defaultResultsPath(base.manifest)),
     ...(concurrency ? { concurrency } : {}),
+    ...(args.resume ? { resume: true } : {}),
+    ...(args.state ? { state: args.state } : {}),
   };
 }
 
