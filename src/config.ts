@@ -1,4 +1,5 @@
-import { basename, dirname, extname, join } from "node:path";
+import { existsSync } from "node:fs";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { ConfigError } from "./errors.js";
 import { checkUrl } from "./send/auth.js";
 import { OP_KINDS, type OpKind } from "./types.js";
@@ -31,7 +32,15 @@ export interface RunConfig {
   assetsDir?: string;
   /** Column mapping from a job definition: header → canonical column, or null to ignore it. */
   mapping?: Record<string, string | null>;
+  /** Value transforms from a job definition, applied to each record's fields before planning. */
+  transform?: (fields: Record<string, unknown>) => Record<string, unknown>;
   zoom: ZoomTarget;
+  /** Send only what the results file does not already hold as `ok` or `unchanged`. */
+  resume?: boolean;
+  /** Incremental sync: where the fingerprints of what was applied live (a LevelDB folder). */
+  state?: string;
+  /** After SIGINT/SIGTERM, how long requests in flight may take before they are abandoned (ms). */
+  drainTimeoutMs?: number;
   /**
    * Multiplies the plan's per-window limits. Only for tests and benchmarks against a sandbox
    * started with the same `limitsScale`, so they take seconds instead of minutes; never a flag.
@@ -95,6 +104,8 @@ export function checkResultsPath(path: string): string {
   const ext = extname(path).toLowerCase();
   if (ext !== ".csv" && ext !== ".jsonl")
     throw new ConfigError(`--results: expected a file ending in .csv or .jsonl, got "${path}".`);
+  if (!existsSync(dirname(resolve(path))))
+    throw new ConfigError(`--results: the folder ${dirname(resolve(path))} does not exist; create it or choose another path.`);
   return path;
 }
 

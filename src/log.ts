@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, openSync } from "node:fs";
 import { pino, type Logger, type DestinationStream } from "pino";
 import pretty from "pino-pretty";
 
@@ -42,7 +43,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     base: { app: "zoom-bulk" },
   };
   if (options.destination) return pino(base, options.destination);
-  if (options.file) return pino(base, pino.destination({ dest: options.file, mkdir: true, sync: true }));
+  if (options.file) {
+    // Logs name users; like the results, they are for the operator only.
+    closeSync(openSync(options.file, "a", 0o600));
+    chmodSync(options.file, 0o600);
+    return pino(base, pino.destination({ dest: options.file, sync: true }));
+  }
   if (options.pretty ?? process.stderr.isTTY) {
     return pino(base, pretty({ destination: 2, colorize: true, sync: true, ignore: "pid,hostname,app" }));
   }

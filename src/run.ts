@@ -1,23 +1,28 @@
-import { dirname, resolve } from "node:path";
 import type { Logger } from "pino";
 import type { RunConfig } from "./config.js";
-import { AuthError, EXIT } from "./errors.js";
+import { AuthError } from "./errors.js";
+import { createLimiters, type LabelStats } from "./limit/index.js";
 import { silentLogger } from "./log.js";
-import { createPlanner } from "./plan/index.js";
+import { plannerFor } from "./plan/index.js";
+import { isPlainPassword, plainPasswordWarning } from "./plan/secrets.js";
 import { createUserQueue } from "./queue/index.js";
 import { openManifest } from "./read/index.js";
+import { readResults, summarize } from "./report/read.js";
 import { openResults } from "./report/results.js";
 import {
   SummaryCounter,
+  emptySummary,
+  exitCodeOf,
   summaryPath,
   writeSummary,
   type LabelSummary,
   type Summary,
 } from "./report/summary.js";
-import { createLimiters, type LabelStats } from "./limit/index.js";
+import { doneOperations, manifestFingerprint, resultKey } from "./resume.js";
+import { createTokenProvider, staticToken } from "./send/auth.js";
 import { createExecutor, type ExecResult } from "./send/execute.js";
 import { createSender } from "./send/sender.js";
-import { createTokenProvider, staticToken } from "./send/auth.js";
+import { fingerprint, openLevelState, stateKey, type StateStore } from "./state/index.js";
 import type { InvalidOperation, Operation, Outcome, PlannedRow, ResultLine } from "./types.js";
 import { ENDPOINTS } from "./zoom/endpoints.js";
 import { LABELS, PLAN_LIMITS, type Label } from "./zoom/labels.js";
@@ -25,13 +30,19 @@ import { LABELS, PLAN_LIMITS, type Label } from "./zoom/labels.js";
 /** Collaborators, each with a production default; tests override only what they need. */
 export interface RunDeps {
   logger?: Logger;
-  /** Stops the run: reading stops, in-flight requests are abandoned, results so far are kept. */
+  /**
+   * Asks the run to stop (SIGINT/SIGTERM): reading stops, rows not started are left for
+   * `--resume`, requests in flight finish (up to `config.drainTimeoutMs`), results and summary
+   * are written.
+   */
   signal?: AbortSignal;
   /** Wall clock for `finished_at` and durations. */
   now?: () => number;
   env?: NodeJS.ProcessEnv;
   /** Told about the run as it goes: progress displays, metrics. */
   observer?: RunObserver;
+  /** Where `--state` keeps its fingerprints; default a LevelDB folder at `config.state`. */
+  openState?: (path: string) => Promise<StateStore>;
 }
 
 /** Hooks for progress displays; every one is optional and must not throw. */
@@ -46,6 +57,9 @@ export interface RunObserver {
   finished?(summary: Summary): void;
 }
 
+/** How long requests in flight may take to finish after a stop was asked for. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+
 /**
  * The main job: manifest -> plan -> queue -> limiter -> sender -> reporter.
  * Returns the summary (also written beside the results); `summary.exit_code` is the process's.
@@ -59,20 +73,21 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
   const startedAt = now();
 
   const manifest = await openManifest(config.manifest, config.mapping ? { mapping: config.mapping } : {});
-  const plan = createPlanner({
-    manifestDir: dirname(resolve(config.manifest)),
-    ...(config.assetsDir ? { assetsDir: resolve(config.assetsDir) } : {}),
-    ...(config.only ? { only: config.only } : {}),
-    env: deps.env ?? process.env,
-  });
+  const plan = plannerFor(config, deps.env ?? process.env);
+  const manifestSha = await manifestFingerprint(config.manifest);
+  const done = config.resume ? doneOperations(config.results, manifestSha) : new Set<string>();
 
   const { zoom } = config;
   const tokens =
     zoom.auth.kind === "token"
       ? staticToken(zoom.auth.token)
       : createTokenProvider({ oauthUrl: zoom.oauthUrl, ...zoom.auth });
-  await tokens.get(); // wrong credentials stop the run here, before anything is sent
+  // Wrong credentials stop the run here, before anything is sent. An incremental sync may have
+  // nothing to send at all, so it asks for a token only when it first needs one.
+  if (!config.state) await tokens.get();
 
+  const state = config.state ? await (deps.openState ?? openLevelState)(config.state) : undefined;
+  const stateSecret = await state?.secret();
   const limiters = createLimiters({
     plan: config.plan,
     share: config.share,
@@ -81,13 +96,35 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
   });
   const sender = createSender({ apiUrl: zoom.apiUrl, tokens });
   const executor = createExecutor({ sender, limiters, tokens, logger: logger.child({ stage: "send" }) });
-  const results = openResults(config.results);
+  const results = openResults(config.results, { append: config.resume === true });
   const counter = new SummaryCounter();
-  const stop = new AbortController();
-  const onAbort = (): void => stop.abort(deps.signal?.reason);
-  deps.signal?.addEventListener("abort", onAbort, { once: true });
+  const base = {
+    manifest: config.manifest,
+    manifest_sha256: manifestSha,
+    results: config.results,
+    plan: config.plan,
+    share: config.share,
+  };
+  if (!config.resume) writeSummary(summaryPath(config.results), emptySummary(base, startedAt));
+
+  // `draining`: no new rows start; `hard`: requests in flight are abandoned too.
+  let draining = false;
+  const hard = new AbortController();
+  let drainTimer: NodeJS.Timeout | undefined;
   let stopped: string | null = null;
   let fatal: Error | undefined;
+  const stopRun = (why: string, abandonInFlight: boolean): void => {
+    stopped ??= why;
+    draining = true;
+    queue.clear(); // rows not started: no result line, so a --resume sends them
+    if (abandonInFlight) hard.abort(new Error(why));
+    else drainTimer ??= setTimeout(() => hard.abort(new Error(why)), config.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+  };
+  const onSignal = (): void => {
+    const reason: unknown = deps.signal?.reason;
+    stopRun(`interrupted (${reason instanceof Error ? reason.message : "stop requested"})`, false);
+  };
+  deps.signal?.addEventListener("abort", onSignal, { once: true });
 
   const observer = deps.observer ?? {};
   const report = (line: ResultLine, label?: Label): void => {
@@ -96,54 +133,86 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
     observer.result?.(line, label);
   };
 
+  const sendOne = async (op: Operation): Promise<ExecResult> => {
+    const result = await executor.execute(op, hard.signal);
+    // On resume an interrupted password change may have been applied already: Zoom then answers
+    // that the new password matches the current one, which is what the manifest asks for.
+    if (config.resume && op.op === "password" && result.zoom_code === 300 && /match the old password/i.test(result.message))
+      return { ...result, outcome: "ok", message: "Already set: Zoom says the password is the current one." };
+    return result;
+  };
+
   const runRow = async (row: PlannedRow): Promise<void> => {
     let skipReason: string | undefined;
     for (const op of row.operations) {
-      if (stop.signal.aborted) return; // not reported: a --resume sends it
+      if (draining) return; // not reported: a --resume sends it
       if (skipReason) {
         report(resultOf(op, { outcome: "skipped", message: skipReason }, now()), labelOf(op));
         continue;
       }
-      const result = await executor.execute(op, stop.signal);
-      if (stop.signal.aborted && result.outcome === "failed") return;
+      const result = await sendOne(op);
+      if (hard.signal.aborted && result.outcome === "failed") return; // abandoned in flight: not known
       report(resultOf(op, result, now()), labelOf(op));
       if (result.until) counter.deferUntil(result.until);
+      if (result.outcome === "ok" && state && stateSecret) await state.put(stateKey(op), await fingerprint(op, stateSecret));
       if (result.fatal === "auth" && !fatal) {
-        fatal = new AuthError(
-          `Zoom refused the app's access: ${result.message} Check the app's scopes and credentials.`,
-        );
-        stopped = fatal.message;
-        stop.abort(fatal);
+        fatal = new AuthError(`Zoom refused the app's access: ${result.message} Check the app's scopes and credentials.`);
+        stopRun(fatal.message, true);
       }
       if (op === row.operations[0] && result.http_status === 404 && result.zoom_code === 1001)
         skipReason = `Skipped: the user does not exist (${op.op} answered 404/1001).`;
     }
   };
 
+  /** Drops what is already done (resume) or already applied (incremental sync). */
+  const toSend = async (row: PlannedRow): Promise<Operation[]> => {
+    const pending: Operation[] = [];
+    for (const op of row.operations) {
+      if (done.has(resultKey(op.row, op.op, op.target))) continue;
+      if (state && stateSecret && (await state.get(stateKey(op))) === (await fingerprint(op, stateSecret))) {
+        report(resultOf(op, { outcome: "unchanged", message: "Unchanged since the last successful sync." }, now()), labelOf(op));
+        continue;
+      }
+      // A background upload cut off by a crash may have reached Zoom: look before sending again.
+      pending.push(config.resume && op.op === "virtual_background" ? { ...op, checkFirst: true } : op);
+    }
+    return pending;
+  };
+
   const rowConcurrency = config.concurrency ?? defaultRowConcurrency(config);
   const queue = createUserQueue({ concurrency: rowConcurrency, maxBacklog: rowConcurrency * 4 });
   const readLog = logger.child({ stage: "read" });
+  let warnedPlain = false;
   observer.started?.({ config, stats: () => limiters.stats() });
   try {
     for await (const record of manifest.records()) {
-      if (stop.signal.aborted) break;
+      if (draining) break;
+      if (!warnedPlain && isPlainPassword(record.fields?.password)) {
+        warnedPlain = true;
+        const warning = plainPasswordWarning(config.manifest, true);
+        if (warning) logger.warn({ manifest: config.manifest }, warning);
+      }
       const planned = await plan(record);
       observer.planned?.(planned);
       for (const invalid of planned.invalid) {
         readLog.debug({ row: { row: invalid.row, line: invalid.line, code: invalid.code } }, "row.invalid");
         report(invalidResult(invalid, now()));
       }
-      if (planned.operations.length > 0) await queue.push(userKey(planned.user), () => runRow(planned));
+      const operations = await toSend(planned);
+      if (operations.length > 0) await queue.push(userKey(planned.user), () => runRow({ ...planned, operations }));
     }
     await queue.onIdle();
   } finally {
-    deps.signal?.removeEventListener("abort", onAbort);
+    deps.signal?.removeEventListener("abort", onSignal);
+    clearTimeout(drainTimer);
     results.close();
     limiters.stop();
+    await state?.close();
   }
   if (fatal) throw fatal;
-  if (deps.signal?.aborted) stopped ??= "interrupted";
 
+  // The summary counts the whole job: after a --resume, the earlier runs' lines too.
+  const counts = config.resume ? summarize(readResults(config.results)) : counter.counts();
   const finishedAt = now();
   const labelStats = limiters.stats();
   const labels: Record<string, LabelSummary> = {};
@@ -152,22 +221,19 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
     if (s && s.requests > 0) labels[label] = s;
   }
   const summary: Summary = {
-    manifest: config.manifest,
-    results: config.results,
-    plan: config.plan,
-    share: config.share,
+    ...base,
     started_at: new Date(startedAt).toISOString(),
     finished_at: new Date(finishedAt).toISOString(),
     elapsed_ms: finishedAt - startedAt,
-    operations: counter.operations,
-    outcomes: counter.outcomes,
-    by_op: counter.byOp,
-    zoom_codes: counter.zoomCodes,
+    operations: counts.operations,
+    outcomes: counts.outcomes,
+    by_op: counts.by_op,
+    zoom_codes: counts.zoom_codes,
     labels,
     throughput_per_second: round((counter.sent * 1000) / Math.max(1, finishedAt - startedAt)),
     next_safe_run_at: counter.nextSafeRunAt,
     stopped,
-    exit_code: counter.exitCode(),
+    exit_code: exitCodeOf(counts.outcomes),
   };
   writeSummary(summaryPath(config.results), summary);
   observer.finished?.(summary);
@@ -233,5 +299,3 @@ const round = (n: number): number => Math.round(n * 100) / 100;
 export function labelOf(op: Operation): Label {
   return ENDPOINTS[op.endpoint].label;
 }
-
-export { EXIT };

@@ -47,6 +47,11 @@ export interface Operation {
   file?: UploadFile;
   /** The result's `target` column (the file name for uploads). */
   target: string;
+  /**
+   * For a background upload after a crash (`--resume`): look for the file among the user's
+   * backgrounds first, since the interrupted upload may have reached Zoom.
+   */
+  checkFirst?: boolean;
 }
 
 /** An operation refused before sending. */

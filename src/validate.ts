@@ -1,6 +1,5 @@
-import { dirname, resolve } from "node:path";
 import type { RunConfig } from "./config.js";
-import { createPlanner } from "./plan/index.js";
+import { plannerFor } from "./plan/index.js";
 import { openManifest } from "./read/index.js";
 import { OP_KINDS, type InvalidOperation, type OpKind } from "./types.js";
 import { ENDPOINTS } from "./zoom/endpoints.js";
@@ -27,16 +26,11 @@ const MAX_PROBLEMS = 50;
 
 /** The dry run: reads and plans every row, sends nothing, and says what a run would spend. */
 export async function validateManifest(
-  config: Pick<RunConfig, "manifest" | "plan" | "share" | "only" | "assetsDir" | "mapping">,
+  config: Pick<RunConfig, "manifest" | "plan" | "share" | "only" | "assetsDir" | "mapping" | "transform">,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ValidationReport> {
   const manifest = await openManifest(config.manifest, config.mapping ? { mapping: config.mapping } : {});
-  const plan = createPlanner({
-    manifestDir: dirname(resolve(config.manifest)),
-    ...(config.assetsDir ? { assetsDir: resolve(config.assetsDir) } : {}),
-    ...(config.only ? { only: config.only } : {}),
-    env,
-  });
+  const plan = plannerFor(config, env);
   const operations = Object.fromEntries(OP_KINDS.map((op) => [op, 0])) as Record<OpKind, number>;
   const requests: Partial<Record<Label, number>> = {};
   const problems: InvalidOperation[] = [];

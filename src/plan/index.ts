@@ -4,7 +4,7 @@
  * virtual background. What would fail at Zoom anyway is refused here as an InvalidOperation, with a
  * stable `E_…` code and a message that names the row, line and field and never holds a secret.
  */
-import { basename } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import type {
   InvalidOperation,
   ManifestRecord,
@@ -28,6 +28,27 @@ export interface PlanContext {
   only?: ReadonlySet<OpKind>;
   /** For password `env:NAME` references; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Job value transforms (trim, lower-case, code maps), applied to the fields before anything else. */
+  transform?: (fields: Record<string, unknown>) => Record<string, unknown>;
+}
+
+/** The planner for a run's or a dry run's settings. */
+export function plannerFor(
+  config: {
+    manifest: string;
+    assetsDir?: string | undefined;
+    only?: ReadonlySet<OpKind> | undefined;
+    transform?: PlanContext["transform"] | undefined;
+  },
+  env: NodeJS.ProcessEnv,
+): Planner {
+  return createPlanner({
+    manifestDir: dirname(resolve(config.manifest)),
+    ...(config.assetsDir ? { assetsDir: resolve(config.assetsDir) } : {}),
+    ...(config.only ? { only: config.only } : {}),
+    ...(config.transform ? { transform: config.transform } : {}),
+    env,
+  });
 }
 
 /** Longest user ID or email accepted (Zoom's email maxLength is 128). */
@@ -40,7 +61,8 @@ export function createPlanner(ctx: PlanContext): Planner {
   const passwords = new PasswordResolver(policy, ctx.env ?? process.env);
   const wants = (kind: OpKind): boolean => ctx.only === undefined || ctx.only.has(kind);
 
-  return async function plan(record: ManifestRecord): Promise<PlannedRow> {
+  return async function plan(input: ManifestRecord): Promise<PlannedRow> {
+    const record = input.fields && ctx.transform ? { ...input, fields: ctx.transform(input.fields) } : input;
     const { row, line } = record;
     const prefix = `row ${row} (line ${line})`;
     if (!record.fields) {

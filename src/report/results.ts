@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, writeSync } from "node:fs";
+import { closeSync, fchmodSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import { RESULT_COLUMNS, type ResultLine } from "../types.js";
 
 /**
@@ -19,9 +19,14 @@ export function resultsFormat(path: string): ResultsFormat {
   return path.toLowerCase().endsWith(".jsonl") ? "jsonl" : "csv";
 }
 
-export function openResults(path: string): ResultsWriter {
+/**
+ * Opens the results file: a new run replaces an earlier run's file; `append` (for `--resume`)
+ * adds to it, so the latest line for an operation wins.
+ */
+export function openResults(path: string, options: { append?: boolean } = {}): ResultsWriter {
   const format = resultsFormat(path);
-  const fd = openSync(path, "a", 0o600);
+  const fd = openSync(path, options.append ? "a" : "w", 0o600);
+  fchmodSync(fd, 0o600); // a file that already existed keeps its mode otherwise
   if (format === "csv" && fstatSync(fd).size === 0) writeSync(fd, RESULT_COLUMNS.join(",") + "\n");
   return {
     path,
@@ -46,4 +51,40 @@ export function csvCell(value: string | number): string {
   let text = String(value);
   if (typeof value === "string" && FORMULA_START.test(text)) text = "'" + text;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/**
+ * A run killed mid-write can leave a torn last line. It is detected (the file does not end in a
+ * newline) and cut off, so the file stays readable and the operation it described is done again.
+ * Returns whether anything was cut.
+ */
+export function repairTornTail(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, "r+");
+  } catch {
+    return false;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return false;
+    const tail = Buffer.alloc(Math.min(size, 64 * 1024));
+    let end = size;
+    // Walk back to the last newline (a line is short; a torn one shorter still).
+    while (end > 0) {
+      const start = Math.max(0, end - tail.length);
+      const n = readSync(fd, tail, 0, end - start, start);
+      const nl = tail.subarray(0, n).lastIndexOf(0x0a);
+      if (nl === n - 1 && end === size) return false; // ends with a newline: whole
+      if (nl >= 0) {
+        ftruncateSync(fd, start + nl + 1);
+        return true;
+      }
+      end = start;
+    }
+    ftruncateSync(fd, 0);
+    return true;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -12,6 +12,8 @@ export interface LabelSummary {
 
 export interface Summary {
   manifest: string;
+  /** Fingerprint of the manifest's bytes: `--resume` refuses a results file of another manifest. */
+  manifest_sha256: string;
   results: string;
   plan: string;
   share: number;
@@ -57,12 +59,39 @@ export class SummaryCounter {
     if (this.nextSafeRunAt === null || until > this.nextSafeRunAt) this.nextSafeRunAt = until;
   }
 
-  exitCode(): number {
-    const o = this.outcomes;
-    if (o.deferred > 0) return EXIT.deferred;
-    if (o.failed + o.invalid + o.skipped > 0) return EXIT.someFailed;
-    return EXIT.ok;
+  counts(): Pick<Summary, "operations" | "outcomes" | "by_op" | "zoom_codes"> {
+    return { operations: this.operations, outcomes: this.outcomes, by_op: this.byOp, zoom_codes: this.zoomCodes };
   }
+}
+
+/** The exit code a job's outcomes call for (PRODUCT.md "Exit codes"). */
+export function exitCodeOf(o: Record<Outcome, number>): number {
+  if (o.deferred > 0) return EXIT.deferred;
+  if (o.failed + o.invalid + o.skipped > 0) return EXIT.someFailed;
+  return EXIT.ok;
+}
+
+/** Written when a run starts, so the manifest's fingerprint is on disk even if the run is killed. */
+export function emptySummary(
+  base: Pick<Summary, "manifest" | "manifest_sha256" | "results" | "plan" | "share">,
+  startedAt: number,
+): Summary {
+  const started = new Date(startedAt).toISOString();
+  return {
+    ...base,
+    started_at: started,
+    finished_at: started,
+    elapsed_ms: 0,
+    operations: 0,
+    outcomes: Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>,
+    by_op: {},
+    zoom_codes: {},
+    labels: {},
+    throughput_per_second: 0,
+    next_safe_run_at: null,
+    stopped: "running",
+    exit_code: 0,
+  };
 }
 
 export function writeSummary(path: string, summary: Summary): void {
