@@ -32,7 +32,11 @@ export async function main(): Promise<SyncFigures> {
     share: 0.8,
     limitsScale: 50,
     state: join(dir, "state"),
-    zoom: { apiUrl: sandbox.apiUrl, oauthUrl: sandbox.oauthUrl, auth: { kind: "s2s", ...sandbox.credentials } },
+    zoom: {
+      apiUrl: sandbox.apiUrl,
+      oauthUrl: sandbox.oauthUrl,
+      auth: { kind: "s2s", ...sandbox.credentials },
+    },
   });
   try {
     await runBatch(config("first.csv"));

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-import { realpathSync } from "node:fs";
+import { realpathSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import yargs from "yargs";
 import {
   checkResultsPath,
   defaultResultsPath,
   parseConcurrency,
+  parseMaxOperations,
   parseOnly,
   parsePlan,
   parseShare,
@@ -16,6 +17,10 @@ import {
 import { ConfigError, EXIT, ZoomBulkError, exitCodeFor } from "./errors.js";
 import { createLogger } from "./log.js";
 import { runBatch } from "./run.js";
+import { defaultRedisPrefix } from "./limit/index.js";
+import { parseMaxFailureRate } from "./safety.js";
+import { parseShard, shardResultsPath } from "./shard.js";
+import { formatMerged, mergeResults } from "./report/merge.js";
 import { formatSummary } from "./report/summary.js";
 import { formatValidation, validateManifest } from "./validate.js";
 import { runJobCommand } from "./job/command.js";
@@ -90,18 +95,44 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
           })
           .option("log-file", { type: "string", describe: "Write JSON logs to this file instead of stderr" })
           .option("report", { type: "string", describe: "At the end, write the HTML report to this file" })
+          .option("redis", {
+            type: "string",
+            describe:
+              "Share the rate budget (and --state) with other runs through this Redis: redis://host:port",
+          })
+          .option("redis-prefix", {
+            type: "string",
+            describe: "Key prefix of the shared budget (default: zoom-bulk:<ZOOM_ACCOUNT_ID>)",
+          })
+          .option("shard", {
+            type: "string",
+            describe: "Take only shard i of n of the manifest's users, 0-based: 0/3, 1/3, 2/3",
+          })
+          .option("max-operations", {
+            type: "number",
+            describe: "Mass-change breaker: stop (exit 5) rather than send more than this many operations",
+          })
+          .option("max-failure-rate", {
+            type: "number",
+            describe:
+              "Stop (exit 5) when more than this share of the last 200 sent operations failed (default 0.5)",
+          })
           .options(progressOptions),
       async (args) => {
         if (args["dry-run"]) {
           exitCode = await runValidate(args, io);
           return;
         }
-        const settings = runSettings(args); // flags first: a wrong flag costs nothing
-        const logger = createLogger({ level: args["log-level"], ...(args["log-file"] ? { file: args["log-file"] } : {}) });
+        const settings = runSettings(args, io.env); // flags first: a wrong flag costs nothing
+        const logger = createLogger({
+          level: args["log-level"],
+          ...(args["log-file"] ? { file: args["log-file"] } : {}),
+        });
         const sandbox = args.sandbox ? await startSandbox() : undefined;
         try {
           const zoom = sandbox ? sandboxTarget(sandbox) : zoomTargetFromEnv(io.env);
-          if (sandbox) io.stderr.write(`zoom-bulk: running against the embedded sandbox at ${sandbox.apiUrl}\n`);
+          if (sandbox)
+            io.stderr.write(`zoom-bulk: running against the embedded sandbox at ${sandbox.apiUrl}\n`);
           const progress = startProgress({
             stream: io.stderr,
             mode: args.progress as ProgressMode,
@@ -133,16 +164,36 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       },
     )
     .command(
-      "report <results>",
-      "Print the summary of a results file and write its HTML report",
+      "report <results..>",
+      "Print the summary of a results file and write its HTML report; several files (shards) are merged into one summary",
       (y) =>
         y
-          .positional("results", { type: "string", demandOption: true, describe: "A results file (.csv or .jsonl)" })
-          .option("html", { type: "string", describe: "The HTML report (default: <results>.report.html)" }),
+          .positional("results", {
+            type: "string",
+            array: true,
+            demandOption: true,
+            describe: "Results files (.csv or .jsonl)",
+          })
+          .option("html", { type: "string", describe: "The HTML report (default: <results>.report.html)" })
+          .option("json", {
+            type: "string",
+            describe: "With several files: write the merged summary here too",
+          }),
       (args) => {
-        const html = args.html ?? `${args.results}.report.html`;
-        const { lines, summary } = writeReport(args.results, html);
-        io.stdout.write(summary ? formatSummary(summary) : formatCounts(args.results, lines));
+        const paths = (args.results ?? []).map(String);
+        const [first] = paths;
+        if (first === undefined)
+          throw new ConfigError("Name a results file: zoom-bulk report <results.csv>.");
+        if (paths.length > 1) {
+          const merged = mergeResults(paths);
+          io.stdout.write(formatMerged(merged));
+          if (args.json) writeFileSync(args.json, JSON.stringify(merged, null, 2) + "\n", { mode: 0o600 });
+          exitCode = merged.exit_code;
+          return;
+        }
+        const html = args.html ?? `${first}.report.html`;
+        const { lines, summary } = writeReport(first, html);
+        io.stdout.write(summary ? formatSummary(summary) : formatCounts(first, lines));
         io.stdout.write(`  report: ${html}\n`);
       },
     )
@@ -157,7 +208,11 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
             default: false,
             describe: "Run against an embedded simulated Zoom account",
           })
-          .option("dry-run", { type: "boolean", default: false, describe: "Check the job and its manifest; send nothing" })
+          .option("dry-run", {
+            type: "boolean",
+            default: false,
+            describe: "Check the job and its manifest; send nothing",
+          })
           .option("log-level", {
             type: "string",
             default: "info",
@@ -167,7 +222,10 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
           .options(progressOptions),
       async (args) => {
         const progressIntervalMs = parseProgressInterval(args["progress-interval"]);
-        const logger = createLogger({ level: args["log-level"], ...(args["log-file"] ? { file: args["log-file"] } : {}) });
+        const logger = createLogger({
+          level: args["log-level"],
+          ...(args["log-file"] ? { file: args["log-file"] } : {}),
+        });
         exitCode = await runJobCommand({
           file: args.file,
           sandbox: args.sandbox,
@@ -316,13 +374,30 @@ function runSettings(
     concurrency?: number | undefined;
     resume?: boolean | undefined;
     state?: string | undefined;
+    redis?: string | undefined;
+    "redis-prefix"?: string | undefined;
+    shard?: string | undefined;
+    "max-failure-rate"?: number | undefined;
+    "max-operations"?: number | undefined;
   },
+  env: NodeJS.ProcessEnv,
 ): Omit<RunConfig, "zoom"> {
   const base = baseConfig(args);
   const concurrency = parseConcurrency(args.concurrency);
+  const shard = parseShard(args.shard);
   return {
     ...base,
-    results: checkResultsPath(args.results ?? defaultResultsPath(base.manifest)),
+    results: shardResultsPath(checkResultsPath(args.results ?? defaultResultsPath(base.manifest)), shard),
+    ...(shard ? { shard } : {}),
+    ...(args.redis
+      ? {
+          redis: { url: args.redis, prefix: args["redis-prefix"] ?? defaultRedisPrefix(env.ZOOM_ACCOUNT_ID) },
+        }
+      : {}),
+    maxFailureRate: parseMaxFailureRate(args["max-failure-rate"]),
+    ...(args["max-operations"] !== undefined
+      ? { maxOperations: parseMaxOperations(args["max-operations"]) }
+      : {}),
     ...(concurrency ? { concurrency } : {}),
     ...(args.resume ? { resume: true } : {}),
     ...(args.state ? { state: args.state } : {}),

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { ConfigError } from "./errors.js";
 import { checkUrl } from "./send/auth.js";
+import type { Shard } from "./shard.js";
 import { OP_KINDS, type OpKind } from "./types.js";
 import { PLANS, type Plan } from "./zoom/labels.js";
 
@@ -35,6 +36,17 @@ export interface RunConfig {
   /** Value transforms from a job definition, applied to each record's fields before planning. */
   transform?: (fields: Record<string, unknown>) => Record<string, unknown>;
   zoom: ZoomTarget;
+  /** Share the budget with other processes through Redis (--redis, --redis-prefix). */
+  redis?: { url: string; prefix?: string };
+  /** Take only this shard's users (--shard i/n, 0-based); `results` is then the shard's own file. */
+  shard?: Shard;
+  /** Failure-rate breaker threshold over the last 200 operations that reached Zoom (default 0.5). */
+  maxFailureRate?: number;
+  /**
+   * Mass-change breaker: the run stops (exit 5) rather than send more than this many operations,
+   * for the night an HR export changes everyone by mistake.
+   */
+  maxOperations?: number;
   /** Send only what the results file does not already hold as `ok` or `unchanged`. */
   resume?: boolean;
   /** Incremental sync: where the fingerprints of what was applied live (a LevelDB folder). */
@@ -95,6 +107,13 @@ export function parseOnly(value: unknown): ReadonlySet<OpKind> | undefined {
   return ops;
 }
 
+export function parseMaxOperations(value: unknown): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigError(`--max-operations: expected a whole number of at least 1, got "${String(value)}".`);
+  return n;
+}
+
 /** `<manifest folder>/<manifest name>.results.csv` */
 export function defaultResultsPath(manifest: string): string {
   return join(dirname(manifest), `${basename(manifest, extname(manifest))}.results.csv`);
@@ -105,7 +124,9 @@ export function checkResultsPath(path: string): string {
   if (ext !== ".csv" && ext !== ".jsonl")
     throw new ConfigError(`--results: expected a file ending in .csv or .jsonl, got "${path}".`);
   if (!existsSync(dirname(resolve(path))))
-    throw new ConfigError(`--results: the folder ${dirname(resolve(path))} does not exist; create it or choose another path.`);
+    throw new ConfigError(
+      `--results: the folder ${dirname(resolve(path))} does not exist; create it or choose another path.`,
+    );
   return path;
 }
 

@@ -39,6 +39,7 @@ export function doneOperations(resultsPath: string, fingerprint: string): Set<st
   repairTornTail(resultsPath);
   const done = new Set<string>();
   for (const line of readResults(resultsPath))
-    if (line.outcome === "ok" || line.outcome === "unchanged") done.add(resultKey(line.row, line.op, line.target));
+    if (line.outcome === "ok" || line.outcome === "unchanged")
+      done.add(resultKey(line.row, line.op, line.target));
   return done;
 }

@@ -1,6 +1,9 @@
 import type { Logger } from "pino";
 import type { RunConfig } from "./config.js";
-import { AuthError } from "./errors.js";
+import { AuthError, EXIT } from "./errors.js";
+import { acquireLock, lockPath, type Lock } from "./lock.js";
+import { createBreaker } from "./safety.js";
+import { inShard } from "./shard.js";
 import { createLimiters, type LabelStats } from "./limit/index.js";
 import { silentLogger } from "./log.js";
 import { plannerFor } from "./plan/index.js";
@@ -22,7 +25,7 @@ import { doneOperations, manifestFingerprint, resultKey } from "./resume.js";
 import { createTokenProvider, staticToken } from "./send/auth.js";
 import { createExecutor, type ExecResult } from "./send/execute.js";
 import { createSender } from "./send/sender.js";
-import { fingerprint, openLevelState, stateKey, type StateStore } from "./state/index.js";
+import { fingerprint, openLevelState, openRedisState, stateKey, type StateStore } from "./state/index.js";
 import type { InvalidOperation, Operation, Outcome, PlannedRow, ResultLine } from "./types.js";
 import { ENDPOINTS } from "./zoom/endpoints.js";
 import { LABELS, PLAN_LIMITS, type Label } from "./zoom/labels.js";
@@ -68,6 +71,19 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
  * Row lifecycle: read -> planned -> queued -> sending (-> retry-wait -> sending) -> done.
  */
 export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<Summary> {
+  const locks: Lock[] = [];
+  try {
+    // Two runs must not write one results file. Without --redis, two runs of one manifest would
+    // each pace themselves as if alone, together at twice the budget: refuse that too.
+    locks.push(acquireLock(`${config.results}.lock`, `the results file ${config.results}`));
+    if (!config.redis) locks.push(acquireLock(lockPath(config.manifest), `the manifest ${config.manifest}`));
+    return await runLocked(config, deps);
+  } finally {
+    for (const lock of locks) lock.release();
+  }
+}
+
+async function runLocked(config: RunConfig, deps: RunDeps): Promise<Summary> {
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? Date.now;
   const startedAt = now();
@@ -86,14 +102,26 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
   // nothing to send at all, so it asks for a token only when it first needs one.
   if (!config.state) await tokens.get();
 
-  const state = config.state ? await (deps.openState ?? openLevelState)(config.state) : undefined;
+  const openState =
+    deps.openState ??
+    (config.redis
+      ? (name: string) => openRedisState((config.redis as { url: string }).url, name)
+      : openLevelState);
+  const state = config.state ? await openState(config.state) : undefined;
   const stateSecret = await state?.secret();
   const limiters = createLimiters({
     plan: config.plan,
     share: config.share,
     ...(config.concurrency ? { concurrency: config.concurrency } : {}),
     ...(config.limitsScale ? { limitsScale: config.limitsScale } : {}),
+    ...(config.redis ? { redis: config.redis } : {}),
+    logger: logger.child({ stage: "limit" }),
   });
+  await limiters.ready(); // an unreachable --redis stops the run here, before sending
+  const breaker = createBreaker(
+    config.maxFailureRate !== undefined ? { maxFailureRate: config.maxFailureRate } : {},
+  );
+  let safetyStop: string | undefined;
   const sender = createSender({ apiUrl: zoom.apiUrl, tokens });
   const executor = createExecutor({ sender, limiters, tokens, logger: logger.child({ stage: "send" }) });
   const results = openResults(config.results, { append: config.resume === true });
@@ -118,7 +146,18 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
     draining = true;
     queue.clear(); // rows not started: no result line, so a --resume sends them
     if (abandonInFlight) hard.abort(new Error(why));
-    else drainTimer ??= setTimeout(() => hard.abort(new Error(why)), config.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+    else
+      drainTimer ??= setTimeout(
+        () => hard.abort(new Error(why)),
+        config.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+      );
+  };
+  const stopForAuth = (message: string): void => {
+    if (fatal) return;
+    fatal = new AuthError(
+      `Zoom refused the app's access: ${message} Check the app's scopes and credentials.`,
+    );
+    stopRun(fatal.message, true);
   };
   const onSignal = (): void => {
     const reason: unknown = deps.signal?.reason;
@@ -130,6 +169,13 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
   const report = (line: ResultLine, label?: Label): void => {
     results.write(line);
     counter.add(line);
+    const trip = breaker.record(line);
+    if (trip?.kind === "failure-rate" && !safetyStop) {
+      safetyStop = trip.message;
+      logger.error({ failed: trip.failed, window: trip.window, codes: trip.codes }, "run.safety_stop");
+      // Zoom may disable an app with a high error rate: stop now; a --resume sends the rest.
+      stopRun(trip.message, true);
+    } else if (trip?.kind === "auth") stopForAuth(trip.message);
     observer.result?.(line, label);
   };
 
@@ -137,7 +183,12 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
     const result = await executor.execute(op, hard.signal);
     // On resume an interrupted password change may have been applied already: Zoom then answers
     // that the new password matches the current one, which is what the manifest asks for.
-    if (config.resume && op.op === "password" && result.zoom_code === 300 && /match the old password/i.test(result.message))
+    if (
+      config.resume &&
+      op.op === "password" &&
+      result.zoom_code === 300 &&
+      /match the old password/i.test(result.message)
+    )
       return { ...result, outcome: "ok", message: "Already set: Zoom says the password is the current one." };
     return result;
   };
@@ -154,11 +205,9 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
       if (hard.signal.aborted && result.outcome === "failed") return; // abandoned in flight: not known
       report(resultOf(op, result, now()), labelOf(op));
       if (result.until) counter.deferUntil(result.until);
-      if (result.outcome === "ok" && state && stateSecret) await state.put(stateKey(op), await fingerprint(op, stateSecret));
-      if (result.fatal === "auth" && !fatal) {
-        fatal = new AuthError(`Zoom refused the app's access: ${result.message} Check the app's scopes and credentials.`);
-        stopRun(fatal.message, true);
-      }
+      if (result.outcome === "ok" && state && stateSecret)
+        await state.put(stateKey(op), await fingerprint(op, stateSecret));
+      if (result.fatal === "auth") stopForAuth(result.message);
       if (op === row.operations[0] && result.http_status === 404 && result.zoom_code === 1001)
         skipReason = `Skipped: the user does not exist (${op.op} answered 404/1001).`;
     }
@@ -170,7 +219,10 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
     for (const op of row.operations) {
       if (done.has(resultKey(op.row, op.op, op.target))) continue;
       if (state && stateSecret && (await state.get(stateKey(op))) === (await fingerprint(op, stateSecret))) {
-        report(resultOf(op, { outcome: "unchanged", message: "Unchanged since the last successful sync." }, now()), labelOf(op));
+        report(
+          resultOf(op, { outcome: "unchanged", message: "Unchanged since the last successful sync." }, now()),
+          labelOf(op),
+        );
         continue;
       }
       // A background upload cut off by a crash may have reached Zoom: look before sending again.
@@ -183,6 +235,7 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
   const queue = createUserQueue({ concurrency: rowConcurrency, maxBacklog: rowConcurrency * 4 });
   const readLog = logger.child({ stage: "read" });
   let warnedPlain = false;
+  let queued = 0;
   observer.started?.({ config, stats: () => limiters.stats() });
   try {
     for await (const record of manifest.records()) {
@@ -193,20 +246,29 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
         if (warning) logger.warn({ manifest: config.manifest }, warning);
       }
       const planned = await plan(record);
+      if (!inShard(planned.user, config.shard)) continue; // another process's user
       observer.planned?.(planned);
       for (const invalid of planned.invalid) {
         readLog.debug({ row: { row: invalid.row, line: invalid.line, code: invalid.code } }, "row.invalid");
         report(invalidResult(invalid, now()));
       }
       const operations = await toSend(planned);
-      if (operations.length > 0) await queue.push(userKey(planned.user), () => runRow({ ...planned, operations }));
+      queued += operations.length;
+      if (config.maxOperations !== undefined && queued > config.maxOperations && !safetyStop) {
+        safetyStop = `More than ${config.maxOperations} operations to send (the mass-change limit): stopped. Check the manifest, then rerun with --resume (and a higher limit if the change is meant).`;
+        logger.error({ max_operations: config.maxOperations }, "run.safety_stop");
+        stopRun(safetyStop, false);
+        break;
+      }
+      if (operations.length > 0)
+        await queue.push(userKey(planned.user), () => runRow({ ...planned, operations }));
     }
     await queue.onIdle();
   } finally {
     deps.signal?.removeEventListener("abort", onSignal);
     clearTimeout(drainTimer);
     results.close();
-    limiters.stop();
+    await limiters.stop(); // with --redis this closes the connections, so the process can exit
     await state?.close();
   }
   if (fatal) throw fatal;
@@ -233,7 +295,7 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
     throughput_per_second: round((counter.sent * 1000) / Math.max(1, finishedAt - startedAt)),
     next_safe_run_at: counter.nextSafeRunAt,
     stopped,
-    exit_code: exitCodeOf(counts.outcomes),
+    exit_code: safetyStop ? EXIT.safetyStop : exitCodeOf(counts.outcomes),
   };
   writeSummary(summaryPath(config.results), summary);
   observer.finished?.(summary);

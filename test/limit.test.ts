@@ -24,12 +24,12 @@ afterEach(() => {
 describe("createLimiters", () => {
   it("derives each label's pace from the plan and the share", () => {
     limiters = createLimiters({ plan: "pro", share: 0.8 });
-    expect(limiters.settings("light")).toMatchObject({ allowed: 24, windowMs: 1000, minTime: 43 });
-    expect(limiters.settings("medium")).toMatchObject({ allowed: 16, windowMs: 1000, minTime: 64 });
+    expect(limiters.settings("light")).toMatchObject({ allowed: 24, windowMs: 1000, minTime: 41 });
+    expect(limiters.settings("medium")).toMatchObject({ allowed: 16, windowMs: 1000, minTime: 62 });
     expect(limiters.settings("resource_intensive")).toMatchObject({
       allowed: 8,
       windowMs: 60_000,
-      minTime: 7501,
+      minTime: 7500,
     });
     expect(limiters.stats().light.pace_per_second).toBe(24);
     expect(limiters.stats().medium.pace_per_second).toBe(16);
@@ -37,7 +37,7 @@ describe("createLimiters", () => {
     expect(limiters.settings("light").maxConcurrent).toBe(12);
 
     const free = createLimiters({ plan: "free", share: 0.8 });
-    expect(free.settings("medium")).toMatchObject({ allowed: 1, minTime: 1001 });
+    expect(free.settings("medium")).toMatchObject({ allowed: 1, minTime: 1000 });
     free.stop();
   });
 

@@ -35,7 +35,7 @@ describe("the npm package", () => {
       });
 
     expect(run(["--help"])).toMatch(
-      /zoom-bulk run <manifest>[\s\S]*zoom-bulk report <results>[\s\S]*zoom-bulk job <file>/,
+      /zoom-bulk run <manifest>[\s\S]*zoom-bulk report <results..>[\s\S]*zoom-bulk job <file>/,
     );
 
     const fixture = join(app, "node_modules", "zoom-bulk", "fixtures", "demo", "manifest.csv");

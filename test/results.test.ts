@@ -28,7 +28,7 @@ describe("results file", () => {
     const w = openResults(path);
     w.write(line());
     w.close();
-    const again = openResults(path);
+    const again = openResults(path, { append: true });
     again.write(line({ row: 2, user: '=HYPERLINK("x")', message: "a, b\nc" }));
     again.close();
     expect(readFileSync(path, "utf8")).toBe(

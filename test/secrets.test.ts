@@ -86,6 +86,7 @@ beforeAll(async () => {
   };
   dir = mkdtempSync(join(tmpdir(), "zb-secrets-"));
   mkdirSync(join(dir, "in"));
+  mkdirSync(join(dir, "out"));
   writeFileSync(join(dir, "in", "pw.txt"), `${secrets.file}\n`);
   writeFileSync(join(dir, "in", "bad.txt"), `${secrets.fileNoDigit}\n`);
   writeFileSync(join(dir, "in", "face.txt"), "not a picture");
@@ -323,7 +324,8 @@ describe("secrets never appear in anything the job writes", () => {
       ["run", "in/manifest.csv", "--results", "out/no/such/folder/r.csv", "--log-level", "debug"],
       sandboxEnv(),
     );
-    expect(noFolder.code).not.toBe(0);
+    expect(noFolder.code).toBe(2);
+    expect(noFolder.stderr.toString()).toMatch(/--results: the folder .* does not exist/);
     expect(noFolder.stderr.toString()).toMatch(/^zoom-bulk: /m);
     expectNoSecret(noFolder);
 

@@ -7,7 +7,9 @@ import { runBatch } from "../run.js";
 import { startSandbox, type Sandbox } from "../sandbox/index.js";
 import { formatValidation, validateManifest } from "../validate.js";
 import { EXIT } from "../errors.js";
-import { loadJob, type Job } from "./index.js";
+import { loadJob } from "./index.js";
+import { defaultRedisPrefix } from "../limit/index.js";
+import { shardResultsPath } from "../shard.js";
 import { ensureParent } from "./run.js";
 
 export interface JobCommandOptions {
@@ -34,7 +36,6 @@ export interface JobCommandOptions {
  */
 export async function runJobCommand(o: JobCommandOptions): Promise<number> {
   const job = loadJob(o.file, o.now ? { now: o.now } : {});
-  for (const note of pendingSettings(job)) o.stderr.write(`zoom-bulk: job ${job.name}: ${note}\n`);
   const sandbox: Sandbox | undefined = o.sandbox && !o.dryRun && !o.zoom ? await startSandbox() : undefined;
   let exit: number = EXIT.ok;
   try {
@@ -57,6 +58,14 @@ export async function runJobCommand(o: JobCommandOptions): Promise<number> {
         ...job.config,
         manifest: run.manifest,
         ...(job.transform ? { transform: job.transform } : {}),
+        ...(job.redis
+          ? { redis: { url: job.redis, prefix: defaultRedisPrefix(o.env.ZOOM_ACCOUNT_ID) } }
+          : {}),
+        ...(job.shard ? { shard: job.shard } : {}),
+        ...(job.safety?.max_failure_rate !== undefined
+          ? { maxFailureRate: job.safety.max_failure_rate }
+          : {}),
+        ...(job.safety?.max_operations !== undefined ? { maxOperations: job.safety.max_operations } : {}),
       };
       if (o.dryRun || !zoom) {
         const report = await validateManifest(settings, o.env);
@@ -64,7 +73,8 @@ export async function runJobCommand(o: JobCommandOptions): Promise<number> {
         exit = Math.max(exit, report.invalid > 0 ? EXIT.someFailed : EXIT.ok);
         continue;
       }
-      ensureParent(run.results);
+      const results = shardResultsPath(run.results, job.shard);
+      ensureParent(results);
       const progress = startProgress({
         stream: o.stderr,
         mode: o.progress,
@@ -75,7 +85,12 @@ export async function runJobCommand(o: JobCommandOptions): Promise<number> {
       });
       try {
         const summary = await runBatch(
-          { ...settings, results: run.results, zoom, ...(job.state ? { state: job.state } : {}) },
+          {
+            ...settings,
+            results,
+            zoom,
+            ...(job.state ? { state: job.state } : {}),
+          },
           { logger: o.logger, env: o.env, observer: progress, ...(o.signal ? { signal: o.signal } : {}) },
         );
         o.stdout.write(formatSummary(summary));
@@ -84,7 +99,7 @@ export async function runJobCommand(o: JobCommandOptions): Promise<number> {
         progress.close();
       }
       if (run.report) {
-        writeReport(run.results, run.report);
+        writeReport(results, run.report);
         o.stdout.write(`  report: ${run.report}\n`);
       }
     }
@@ -92,17 +107,4 @@ export async function runJobCommand(o: JobCommandOptions): Promise<number> {
     await sandbox?.close();
   }
   return exit;
-}
-
-/** Settings a job file may hold that runBatch does not take yet; said once per run, not hidden. */
-function pendingSettings(job: Job): string[] {
-  const notes: string[] = [];
-  if (job.redis)
-    notes.push(`"redis" is checked but not used yet: this process keeps to its own share of the budget.`);
-  if (job.shard)
-    notes.push(
-      `"shard" ${job.shard.index}/${job.shard.count} is checked but not used yet: every row of the manifest runs.`,
-    );
-  if (job.safety) notes.push(`"safety" is checked but not enforced yet.`);
-  return notes;
 }

@@ -1,14 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { EXIT } from "../errors.js";
+import type { LabelStats } from "../limit/index.js";
 import { OUTCOMES, type Outcome, type ResultLine } from "../types.js";
 
-/** Per-label figures the limiter and executor measured during the run. */
-export interface LabelSummary {
-  requests: number;
-  rate_limited: { qps: number; daily: number; concurrency: number };
-  /** The pace the job allowed itself, requests per second (limit × share). */
-  pace_per_second: number;
-}
+/** Per-label figures the limiter measured during the run (see LabelStats). */
+export type LabelSummary = LabelStats;
 
 export interface Summary {
   manifest: string;
@@ -60,7 +56,12 @@ export class SummaryCounter {
   }
 
   counts(): Pick<Summary, "operations" | "outcomes" | "by_op" | "zoom_codes"> {
-    return { operations: this.operations, outcomes: this.outcomes, by_op: this.byOp, zoom_codes: this.zoomCodes };
+    return {
+      operations: this.operations,
+      outcomes: this.outcomes,
+      by_op: this.byOp,
+      zoom_codes: this.zoomCodes,
+    };
   }
 }
 
@@ -113,7 +114,10 @@ export function formatSummary(s: Summary): string {
   for (const [label, l] of Object.entries(s.labels)) {
     if (l.requests === 0) continue;
     const limited = l.rate_limited.qps + l.rate_limited.daily + l.rate_limited.concurrency;
-    lines.push(`  ${label}: ${l.requests} requests at up to ${l.pace_per_second}/s, ${limited} rate-limited`);
+    const slowed = l.slowdowns > 0 ? ` (slowed ${l.slowdowns}× to ${l.min_pace_per_second}/s by 429s)` : "";
+    lines.push(
+      `  ${label}: ${l.requests} requests, pace ${l.ceiling_per_second}/s${slowed}, busiest second ${l.busiest_second}, ${limited} rate-limited (qps ${l.rate_limited.qps}, daily ${l.rate_limited.daily}, concurrency ${l.rate_limited.concurrency})`,
+    );
   }
   const codes = Object.entries(s.zoom_codes);
   if (codes.length > 0) lines.push(`  codes: ${codes.map(([c, n]) => `${c} ×${n}`).join(", ")}`);

@@ -2,7 +2,7 @@ import { getMaxListeners, setMaxListeners } from "node:events";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { pino, type Logger } from "pino";
 import { AuthError, NetworkError, ZoomBulkError } from "../errors.js";
-import type { Limiters } from "../limit/index.js";
+import { rateLimitInfo, type Limiters } from "../limit/index.js";
 import type { Operation } from "../types.js";
 import { ENDPOINTS } from "../zoom/endpoints.js";
 import { LABEL_NAMES, type Label } from "../zoom/labels.js";
@@ -122,7 +122,11 @@ export function createExecutor(options: ExecutorOptions): Executor {
       }
 
       if (failure.kind === "http" && failure.status === 429)
-        limiters.noteRateLimited(label, rateLimitKind(failure.headers, failure.message));
+        limiters.noteRateLimited(
+          label,
+          rateLimitKind(failure.headers, failure.message),
+          rateLimitInfo(failure.headers),
+        );
       const decision = policy(
         failure,
         { number: attempts, renewals, idempotent: endpoint.idempotent },
@@ -198,6 +202,18 @@ export function createExecutor(options: ExecutorOptions): Executor {
       // One run-wide signal reaches every queued job, request and wait at once (each adds and
       // removes its own abort listener), so Node's default warning at 11 listeners does not fit.
       if (getMaxListeners(signal) < SIGNAL_LISTENERS) setMaxListeners(SIGNAL_LISTENERS, signal);
+      if (op.checkFirst && op.file) {
+        const check = await findUploaded(op, signal);
+        if (check.found || check.result.outcome !== "ok")
+          return {
+            ...check.result,
+            message: check.found
+              ? `Already uploaded: ${op.target} was found among the user's virtual backgrounds before sending it again.`
+              : `The user's virtual backgrounds could not be checked: ${check.result.message}`,
+          };
+        const upload = await run(op, signal);
+        return { ...upload.result, attempts: upload.result.attempts + check.result.attempts };
+      }
       return (await run(op, signal)).result;
     },
   };

@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
 import { ClassicLevel } from "classic-level";
 import { Redis } from "ioredis";
+import { ConfigError } from "../errors.js";
 import type { Operation } from "../types.js";
 
 /**
@@ -28,11 +29,24 @@ export async function openLevelState(path: string): Promise<StateStore> {
   await mkdir(path, { recursive: true, mode: 0o700 });
   await chmod(path, 0o700);
   const db = new ClassicLevel<string, string>(path);
-  await db.open();
+  try {
+    await db.open();
+  } catch (error) {
+    const locked = (error as { cause?: { code?: string } }).cause?.code === "LEVEL_LOCKED";
+    throw new ConfigError(
+      locked
+        ? `--state: ${path} is in use by another zoom-bulk run; wait for it to finish.`
+        : `--state: cannot open ${path} (${(error as Error).message}); name a folder zoom-bulk may create and write.`,
+    );
+  }
   return {
     get: (key) => db.get(key),
     put: (key, value) => db.put(key, value),
-    secret: () => storeSecret((k) => db.get(k), (k, v) => db.put(k, v)),
+    secret: () =>
+      storeSecret(
+        (k) => db.get(k),
+        (k, v) => db.put(k, v),
+      ),
     close: () => db.close(),
   };
 }

@@ -1,0 +1,124 @@
+/**
+ * The multi-process figure: N zoom-bulk processes (`--redis`, `--shard i/N`) on one manifest against
+ * one sandbox at 150 ms latency, sharing one budget through a real redis-server. Prints their
+ * combined throughput as a fraction of the ceiling (limit × share), from the sandbox's request log,
+ * with the busiest sliding second and the 429s. Needs `npm run build` (dist/cli.js) and
+ * redis-server on the PATH.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startSandbox } from "../src/sandbox/index.js";
+import { PLAN_LIMITS, type Plan } from "../src/zoom/labels.js";
+import { startRedis } from "../test/helpers/redis.js";
+
+const PLAN: Plan = "business";
+const SHARE = 0.8;
+const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+
+export interface ClusterFigures {
+  processes: number;
+  requests: number;
+  perSecond: number;
+  ceiling: number;
+  fraction: number;
+  busiestSecond: number;
+  rate429: number;
+  wallMs: number;
+}
+
+export async function main(): Promise<ClusterFigures> {
+  const ceiling = Math.floor(PLAN_LIMITS[PLAN].light.limit * SHARE);
+  const rows = ceiling * SECONDS;
+  const dir = mkdtempSync(join(tmpdir(), "zb-bench-cluster-"));
+  const manifest = join(dir, "manifest.csv");
+  const lines = ["user,job_title"];
+  for (let i = 1; i <= rows; i++) lines.push(`user${i}@example.com,Title ${i}`);
+  writeFileSync(manifest, lines.join("\n") + "\n");
+
+  const redis = await startRedis();
+  const sandbox = await startSandbox({
+    plan: PLAN,
+    users: rows,
+    latency: { minMs: 150, maxMs: 150 },
+    seed: 1,
+  });
+  try {
+    const env = {
+      ...process.env,
+      ZOOM_API_URL: sandbox.apiUrl,
+      ZOOM_OAUTH_URL: sandbox.oauthUrl,
+      ZOOM_ACCOUNT_ID: sandbox.credentials.accountId,
+      ZOOM_CLIENT_ID: sandbox.credentials.clientId,
+      ZOOM_CLIENT_SECRET: sandbox.credentials.clientSecret,
+      ZOOM_ACCESS_TOKEN: "",
+    };
+    const cli = join(import.meta.dirname, "../dist/cli.js");
+    const began = performance.now();
+    const codes = await Promise.all(
+      Array.from({ length: PROCESSES }, (_, i) =>
+        run(
+          [
+            cli,
+            "run",
+            manifest,
+            ...[
+              "--plan",
+              PLAN,
+              "--share",
+              String(SHARE),
+              "--redis",
+              redis.url,
+              "--shard",
+              `${i}/${PROCESSES}`,
+            ],
+            ...["--results", join(dir, "results.csv"), "--log-level", "warn", "--progress", "off"],
+          ],
+          env,
+        ),
+      ),
+    );
+    const wallMs = performance.now() - began;
+    const failed = codes.filter((c) => c.code !== 0);
+    if (failed.length > 0) throw new Error(`a process failed:\n${failed.map((f) => f.stderr).join("\n")}`);
+
+    const calls = sandbox.state.log.filter((e) => e.label === "light");
+    const first = calls.reduce((m, e) => Math.min(m, e.time), Infinity);
+    const last = calls.reduce((m, e) => Math.max(m, e.time), -Infinity);
+    const perSecond = ((calls.length - 1) * 1000) / (last - first);
+    const figures: ClusterFigures = {
+      processes: PROCESSES,
+      requests: calls.length,
+      perSecond: round(perSecond),
+      ceiling,
+      fraction: round(perSecond / ceiling),
+      busiestSecond: sandbox.state.limits.stats.light.maxInSlidingSecond,
+      rate429: calls.filter((e) => e.status === 429).length,
+      wallMs: Math.round(wallMs),
+    };
+    console.log(
+      `cluster ${PROCESSES} processes --redis --shard i/${PROCESSES} (${PLAN} Light, share ${SHARE}, 150 ms): ${figures.perSecond}/s of ${ceiling}/s together = ${figures.fraction} (busiest second ${figures.busiestSecond}, 429s: ${figures.rate429}, ${figures.requests} requests, wall ${(wallMs / 1000).toFixed(1)} s with process start)`,
+    );
+    return figures;
+  } finally {
+    await sandbox.close();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once("error", reject);
+    child.once("exit", (code) => resolve({ code, stderr }));
+  });
+}
+
+const round = (n: number): number => Math.round(n * 1000) / 1000;
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
