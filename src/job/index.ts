@@ -58,7 +58,7 @@ export interface Job {
   /** The run settings every manifest of the job shares (RunConfig minus the per-run paths). */
   config: Omit<RunConfig, "zoom" | "manifest" | "results">;
   transform?: FieldsTransform;
-  /** Settings accepted and validated here that runBatch does not take yet (see docs/operator.md). */
+  /** Settings accepted and validated here that runBatch does not take yet. */
   state?: string;
   redis?: string;
   shard?: { index: number; count: number };
