@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RunConfig } from "../src/config.js";
 import { runBatch } from "../src/run.js";
-import { startSandbox } from "../src/sandbox/index.js";
+import { startSandbox, sandboxTarget } from "../src/sandbox/index.js";
 
 const ROWS = Number(process.env.BENCH_SYNC_ROWS ?? 100_000);
 
@@ -32,11 +32,7 @@ export async function main(): Promise<SyncFigures> {
     share: 0.8,
     limitsScale: 50,
     state: join(dir, "state"),
-    zoom: {
-      apiUrl: sandbox.apiUrl,
-      oauthUrl: sandbox.oauthUrl,
-      auth: { kind: "s2s", ...sandbox.credentials },
-    },
+    zoom: sandboxTarget(sandbox),
   });
   try {
     await runBatch(config("first.csv"));

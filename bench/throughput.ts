@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBatch } from "../src/run.js";
-import { startSandbox } from "../src/sandbox/index.js";
+import { startSandbox, sandboxTarget } from "../src/sandbox/index.js";
 import { PLAN_LIMITS, type Label, type Plan } from "../src/zoom/labels.js";
 import { checkPassword } from "../src/zoom/rules.js";
 
@@ -50,11 +50,7 @@ async function scenario(name: string, withPasswords: boolean): Promise<Throughpu
       results: join(dir, "results.csv"),
       plan: PLAN,
       share: SHARE,
-      zoom: {
-        apiUrl: sandbox.apiUrl,
-        oauthUrl: sandbox.oauthUrl,
-        auth: { kind: "s2s", ...sandbox.credentials },
-      },
+      zoom: sandboxTarget(sandbox),
     });
     const elapsedMs = performance.now() - started;
     const stats = sandbox.state.stats();

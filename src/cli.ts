@@ -12,7 +12,6 @@ import {
   parseShare,
   zoomTargetFromEnv,
   type RunConfig,
-  type ZoomTarget,
 } from "./config.js";
 import { ConfigError, EXIT, ZoomBulkError, exitCodeFor } from "./errors.js";
 import { createLogger } from "./log.js";
@@ -31,8 +30,8 @@ import {
   parseFaults,
   parseLatency,
   sandboxEnv,
+  sandboxTarget,
   startSandbox,
-  type Sandbox,
 } from "./sandbox/index.js";
 
 export interface CliIO {
@@ -408,14 +407,6 @@ async function runValidate(args: ManifestArgs, io: CliIO): Promise<number> {
   const report = await validateManifest(baseConfig(args), io.env);
   io.stdout.write(formatValidation(report));
   return report.invalid > 0 ? EXIT.someFailed : EXIT.ok;
-}
-
-function sandboxTarget(sandbox: Sandbox): ZoomTarget {
-  return {
-    apiUrl: sandbox.apiUrl,
-    oauthUrl: sandbox.oauthUrl,
-    auth: { kind: "s2s", ...sandbox.credentials },
-  };
 }
 
 /** A user mistake gets its message; anything else is a bug and says so, still without secrets. */

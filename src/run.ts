@@ -135,6 +135,9 @@ async function runLocked(config: RunConfig, deps: RunDeps): Promise<Summary> {
   };
   if (!config.resume) writeSummary(summaryPath(config.results), emptySummary(base, startedAt));
 
+  const rowConcurrency = config.concurrency ?? defaultRowConcurrency(config);
+  const queue = createUserQueue({ concurrency: rowConcurrency, maxBacklog: rowConcurrency * 4 });
+
   // `draining`: no new rows start; `hard`: requests in flight are abandoned too.
   let draining = false;
   const hard = new AbortController();
@@ -231,8 +234,6 @@ async function runLocked(config: RunConfig, deps: RunDeps): Promise<Summary> {
     return pending;
   };
 
-  const rowConcurrency = config.concurrency ?? defaultRowConcurrency(config);
-  const queue = createUserQueue({ concurrency: rowConcurrency, maxBacklog: rowConcurrency * 4 });
   const readLog = logger.child({ stage: "read" });
   let warnedPlain = false;
   let queued = 0;
@@ -299,7 +300,10 @@ async function runLocked(config: RunConfig, deps: RunDeps): Promise<Summary> {
   };
   writeSummary(summaryPath(config.results), summary);
   observer.finished?.(summary);
-  logger.info({ summary: { outcomes: summary.outcomes, elapsed_ms: summary.elapsed_ms } }, "run.finished");
+  logger.info(
+    { summary: { outcomes: summary.outcomes, elapsed_ms: summary.elapsed_ms, labels, stopped } },
+    "run.finished",
+  );
   return summary;
 }
 

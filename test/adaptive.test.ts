@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { runBatch } from "../src/run.js";
-import { startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { startSandbox, type Sandbox, sandboxTarget } from "../src/sandbox/index.js";
 import { createLimiters, rateLimitInfo } from "../src/limit/index.js";
 
 /**
@@ -43,11 +43,7 @@ describe("adaptive pacing against other apps", () => {
       results,
       plan: "business",
       share: 0.8,
-      zoom: {
-        apiUrl: sandbox.apiUrl,
-        oauthUrl: sandbox.oauthUrl,
-        auth: { kind: "s2s", ...sandbox.credentials },
-      },
+      zoom: sandboxTarget(sandbox),
     });
 
     expect(summary.outcomes.ok).toBe(rows);

@@ -31,7 +31,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli.js";
 import { ManifestError } from "../src/errors.js";
 import { runBatch } from "../src/run.js";
-import { demoUsers, startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { demoUsers, startSandbox, type Sandbox, sandboxTarget } from "../src/sandbox/index.js";
 import type { PlannedRow, ResultLine } from "../src/types.js";
 import type { EndpointName } from "../src/zoom/endpoints.js";
 import { readResults, sortResults } from "./helpers/results.js";
@@ -1027,11 +1027,7 @@ describe("fuzzing the whole run (reader, planner, queue, sender) against the san
               results,
               plan: "business",
               share: 0.8,
-              zoom: {
-                apiUrl: sandbox.apiUrl,
-                oauthUrl: sandbox.oauthUrl,
-                auth: { kind: "s2s", ...sandbox.credentials },
-              },
+              zoom: sandboxTarget(sandbox),
             },
             { env: {}, observer: { planned: (row) => planned.push(row) } },
           );

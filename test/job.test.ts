@@ -8,7 +8,7 @@ import { runJobCommand } from "../src/job/command.js";
 import { checkJob, compileTransforms, loadJob } from "../src/job/index.js";
 import { silentLogger } from "../src/log.js";
 import { readResults } from "../src/report/read.js";
-import { startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { startSandbox, type Sandbox, sandboxTarget } from "../src/sandbox/index.js";
 
 let sandbox: Sandbox | undefined;
 afterEach(async () => {
@@ -38,11 +38,7 @@ async function runExample(file: string, env: NodeJS.ProcessEnv = {}) {
     progress: "off",
     progressIntervalMs: 10_000,
     now: new Date("2026-11-24T02:00:00Z"),
-    zoom: {
-      apiUrl: sandbox.apiUrl,
-      oauthUrl: sandbox.oauthUrl,
-      auth: { kind: "s2s", ...sandbox.credentials },
-    },
+    zoom: sandboxTarget(sandbox),
   });
   return { code, stdout: out.join(""), stderr: err.join(""), state: sandbox.state };
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../src/errors.js";
 import { acquireLock, lockPath } from "../src/lock.js";
 import { runBatch } from "../src/run.js";
-import { startSandbox } from "../src/sandbox/index.js";
+import { startSandbox, sandboxTarget } from "../src/sandbox/index.js";
 
 const fresh = (): string => lockPath(join(mkdtempSync(join(tmpdir(), "zb-lock-")), "manifest.csv"));
 
@@ -89,11 +89,7 @@ describe("the manifest lock in a run", () => {
       results: join(dir, results),
       plan: "free" as const,
       share: 1,
-      zoom: {
-        apiUrl: sandbox.apiUrl,
-        oauthUrl: sandbox.oauthUrl,
-        auth: { kind: "s2s" as const, ...sandbox.credentials },
-      },
+      zoom: sandboxTarget(sandbox),
     });
     try {
       const first = runBatch(config("a.csv")); // Free Light: 4/s, so 40 rows take ~10 s

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunConfig } from "../src/config.js";
 import { runBatch } from "../src/run.js";
-import { startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { startSandbox, type Sandbox, sandboxTarget } from "../src/sandbox/index.js";
 import { PLAN_LIMITS } from "../src/zoom/labels.js";
 import { checkPassword } from "../src/zoom/rules.js";
 import { gifBytes, jpegBytes, pngBytes, writeFile } from "./helpers/files.js";
@@ -16,11 +16,7 @@ afterEach(async () => {
   sandbox = undefined;
 });
 
-const target = (s: Sandbox): RunConfig["zoom"] => ({
-  apiUrl: s.apiUrl,
-  oauthUrl: s.oauthUrl,
-  auth: { kind: "s2s", ...s.credentials },
-});
+const target = (s: Sandbox): RunConfig["zoom"] => sandboxTarget(s);
 
 function password(i: number): string {
   for (let k = 0; ; k++) if (!checkPassword(`Rz-${i * 13 + k}-Pq`)) return `Rz-${i * 13 + k}-Pq`;

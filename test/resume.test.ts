@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { RunConfig } from "../src/config.js";
 import { runBatch } from "../src/run.js";
 import { repairTornTail } from "../src/report/results.js";
-import { startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { startSandbox, type Sandbox, sandboxTarget } from "../src/sandbox/index.js";
 import { pngBytes, gifBytes, writeFile } from "./helpers/files.js";
 import { readResults } from "./helpers/results.js";
 
@@ -16,11 +16,7 @@ afterEach(async () => {
   sandbox = undefined;
 });
 
-const target = (s: Sandbox): RunConfig["zoom"] => ({
-  apiUrl: s.apiUrl,
-  oauthUrl: s.oauthUrl,
-  auth: { kind: "s2s", ...s.credentials },
-});
+const target = (s: Sandbox): RunConfig["zoom"] => sandboxTarget(s);
 
 /** Runs the built job in a child process; `killAfterMs` sends `signal` then. */
 function runChild(

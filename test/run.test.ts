@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runBatch } from "../src/run.js";
-import { startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { startSandbox, type Sandbox, sandboxTarget } from "../src/sandbox/index.js";
 import type { RunConfig } from "../src/config.js";
 import { mixedManifest, toCsv, toJsonl, type MixedManifest } from "./helpers/manifest.js";
 import { readResults, sortResults } from "./helpers/results.js";
@@ -20,7 +20,7 @@ function configFor(s: Sandbox, manifest: string, results: string, over: Partial<
     results,
     plan: "business",
     share: 0.8,
-    zoom: { apiUrl: s.apiUrl, oauthUrl: s.oauthUrl, auth: { kind: "s2s", ...s.credentials } },
+    zoom: sandboxTarget(s),
     ...over,
   };
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError, EXIT } from "../src/errors.js";
 import { runBatch } from "../src/run.js";
-import { startSandbox } from "../src/sandbox/index.js";
+import { startSandbox, sandboxTarget } from "../src/sandbox/index.js";
 import { readResults } from "./helpers/results.js";
 import { createBreaker, parseMaxFailureRate } from "../src/safety.js";
 import type { ResultLine } from "../src/types.js";
@@ -134,11 +134,7 @@ describe("the failure-rate breaker in a run", () => {
         plan: "pro",
         share: 0.8,
         limitsScale: 10,
-        zoom: {
-          apiUrl: sandbox.apiUrl,
-          oauthUrl: sandbox.oauthUrl,
-          auth: { kind: "s2s", ...sandbox.credentials },
-        },
+        zoom: sandboxTarget(sandbox),
       });
       const sent = sandbox.state.log.filter((e) => e.path.startsWith("/v2/")).length;
       console.log(`breaker: stopped after ${sent} requests of ${rows} rows; ${summary.operations} results`);
@@ -172,11 +168,7 @@ describe("the failure-rate breaker in a run", () => {
         share: 0.8,
         limitsScale: 10,
         maxOperations: 20,
-        zoom: {
-          apiUrl: sandbox.apiUrl,
-          oauthUrl: sandbox.oauthUrl,
-          auth: { kind: "s2s" as const, ...sandbox.credentials },
-        },
+        zoom: sandboxTarget(sandbox),
       };
       const first = await runBatch(config);
       expect(first.exit_code).toBe(EXIT.safetyStop);

@@ -4,7 +4,7 @@ import { startProgress, type ProgressMode, type ProgressStream } from "../progre
 import { writeReport } from "../report/html.js";
 import { formatSummary } from "../report/summary.js";
 import { runBatch } from "../run.js";
-import { startSandbox, type Sandbox } from "../sandbox/index.js";
+import { startSandbox, type Sandbox, sandboxTarget } from "../sandbox/index.js";
 import { formatValidation, validateManifest } from "../validate.js";
 import { EXIT } from "../errors.js";
 import { loadJob } from "./index.js";
@@ -44,11 +44,7 @@ export async function runJobCommand(o: JobCommandOptions): Promise<number> {
       : o.zoom
         ? o.zoom
         : sandbox
-          ? {
-              apiUrl: sandbox.apiUrl,
-              oauthUrl: sandbox.oauthUrl,
-              auth: { kind: "s2s", ...sandbox.credentials },
-            }
+          ? sandboxTarget(sandbox)
           : zoomTargetFromEnv(o.env);
     if (sandbox) o.stderr.write(`zoom-bulk: running against the embedded sandbox at ${sandbox.apiUrl}\n`);
     for (const run of job.runs) {

@@ -58,7 +58,7 @@ export interface Job {
   /** The run settings every manifest of the job shares (RunConfig minus the per-run paths). */
   config: Omit<RunConfig, "zoom" | "manifest" | "results">;
   transform?: FieldsTransform;
-  /** Settings accepted and validated here that runBatch does not take yet. */
+  /** Settings the job runner turns into run settings (state folder, Redis, shard, safety rails). */
   state?: string;
   redis?: string;
   shard?: { index: number; count: number };

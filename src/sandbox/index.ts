@@ -23,6 +23,7 @@
  */
 import type { AddressInfo } from "node:net";
 import { randomInt } from "node:crypto";
+import type { ZoomTarget } from "../config.js";
 import { ConfigError } from "../errors.js";
 import type { Label, Plan } from "../zoom/labels.js";
 import { PLANS } from "../zoom/labels.js";
@@ -158,6 +159,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 }
 
 /** The settings a run needs to use this sandbox, as `zoom-bulk sandbox` prints them (NAME=value). */
+/** Where a run sends to use this sandbox, with its credentials. */
+export function sandboxTarget(sandbox: Pick<Sandbox, "apiUrl" | "oauthUrl" | "credentials">): ZoomTarget {
+  return {
+    apiUrl: sandbox.apiUrl,
+    oauthUrl: sandbox.oauthUrl,
+    auth: { kind: "s2s", ...sandbox.credentials },
+  };
+}
+
 export function sandboxEnv(
   sandbox: Pick<Sandbox, "apiUrl" | "oauthUrl" | "credentials">,
 ): Record<string, string> {
