@@ -51,9 +51,9 @@ export interface LimitersOptions {
   limitsScale?: number;
   /**
    * Extra milliseconds added to each sliding window, against jitter between a start and its arrival
-   * at Zoom. Default 10; 50 with `redis`, where processes (on other hosts, with cold connections and
+   * at Zoom. Default 25; 50 with `redis`, where processes (on other hosts, with cold connections and
    * busy event loops of their own) add more uneven delays. The cost: at most `allowed` starts per
-   * `windowMs + safetyMs`, i.e. 5% of the pace with Redis.
+   * `windowMs + safetyMs`, i.e. 2.5% of the pace (5% with Redis).
    */
   safetyMs?: number;
   /** Adaptive pacing after QPS 429s (see above); `false` keeps the pace fixed. Default on. */
@@ -202,7 +202,7 @@ export function createLimiters(options: LimitersOptions): Limiters {
   if (!(options.share > 0 && options.share <= 1))
     throw new RangeError(`share must be in (0, 1], got ${options.share}`);
   const clock = options.clock ?? { now: Date.now };
-  const safetyMs = options.safetyMs ?? (options.redis ? 50 : 10);
+  const safetyMs = options.safetyMs ?? (options.redis ? 50 : 25);
   const fixedConcurrency = options.concurrency;
   const adaptive = options.adaptive === false ? undefined : { ...DEFAULT_ADAPTIVE, ...options.adaptive };
   const logger = options.logger ?? silentLogger;
@@ -303,15 +303,24 @@ export function createLimiters(options: LimitersOptions): Limiters {
       );
   };
 
-  /** Reserves the next start time the sliding window allows (synchronously, so reservations stay ordered). */
-  const reserveStart = (s: LabelState): number => {
-    const now = performance.now();
-    creepUp(s, now);
-    const oldest = s.starts.length >= s.allowed ? s.starts[s.starts.length - s.allowed] : undefined;
-    const at = oldest === undefined ? now : Math.max(now, oldest + s.windowMs + safetyMs);
-    s.starts.push(at);
-    if (s.starts.length > s.ceiling) s.starts.splice(0, s.starts.length - s.ceiling);
-    return at - now;
+  /**
+   * Waits until the sliding window has room, then records the start at the time it really
+   * happens (check and record in one synchronous step). Recording actual times, not planned ones,
+   * keeps a timer that fired late from squeezing the next window.
+   */
+  const acquireStart = async (s: LabelState, signal?: AbortSignal): Promise<void> => {
+    for (;;) {
+      const now = performance.now();
+      creepUp(s, now);
+      const oldest = s.starts.length >= s.allowed ? s.starts[s.starts.length - s.allowed] : undefined;
+      const at = oldest === undefined ? now : oldest + s.windowMs + safetyMs;
+      if (at <= now) {
+        s.starts.push(now);
+        if (s.starts.length > s.ceiling) s.starts.splice(0, s.starts.length - s.ceiling);
+        return;
+      }
+      await delay(at - now, signal);
+    }
   };
 
   /**
@@ -450,8 +459,10 @@ export function createLimiters(options: LimitersOptions): Limiters {
       if (signal?.aborted) return Promise.reject(signal.reason);
       const job = s.limiter.schedule(async () => {
         signal?.throwIfAborted();
-        const waitMs = connection ? await reserveSharedStart(s) : reserveStart(s);
-        if (waitMs > 0) await delay(waitMs, signal);
+        if (connection) {
+          const waitMs = await reserveSharedStart(s);
+          if (waitMs > 0) await delay(waitMs, signal);
+        } else await acquireStart(s, signal);
         const began = performance.now();
         started(s, began);
         try {
