@@ -4,6 +4,7 @@
  * virtual background. What would fail at Zoom anyway is refused here as an InvalidOperation, with a
  * stable `E_…` code and a message that names the row, line and field and never holds a secret.
  */
+import { OP_ENDPOINTS } from "../zoom/endpoints.js";
 import { basename, dirname, resolve } from "node:path";
 import type {
   InvalidOperation,
@@ -105,7 +106,7 @@ export function createPlanner(ctx: PlanContext): Planner {
           accept({
             op: "profile",
             index: at,
-            endpoint: "updateUser",
+            endpoint: OP_ENDPOINTS.profile,
             body: profile.body,
             ...(Object.keys(profile.query).length > 0 ? { query: profile.query } : {}),
             target: "",
@@ -122,7 +123,7 @@ export function createPlanner(ctx: PlanContext): Planner {
           accept({
             op: "password",
             index: at,
-            endpoint: "updatePassword",
+            endpoint: OP_ENDPOINTS.password,
             body: { password: result.password },
             target: "",
           });
@@ -134,7 +135,8 @@ export function createPlanner(ctx: PlanContext): Planner {
       const at = index++;
       if (wants("picture")) {
         const { file, code, problem, target } = await upload(picture[0], PICTURE_LIMITS, "picture");
-        if (file) accept({ op: "picture", index: at, endpoint: "uploadPicture", file, target: file.name });
+        if (file)
+          accept({ op: "picture", index: at, endpoint: OP_ENDPOINTS.picture, file, target: file.name });
         else refuse("picture", at, target, code, problem);
       }
     }
@@ -158,7 +160,7 @@ export function createPlanner(ctx: PlanContext): Planner {
         accept({
           op: "virtual_background",
           index: at,
-          endpoint: "uploadVirtualBackground",
+          endpoint: OP_ENDPOINTS.virtual_background,
           file,
           target: file.name,
         });

@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
-import { ConfigError, EXIT } from "../errors.js";
+import { ConfigError } from "../errors.js";
 import { OUTCOMES, RESULT_COLUMNS, type Outcome, type ResultLine, type ResultOp } from "../types.js";
-import { ENDPOINTS, type EndpointName } from "../zoom/endpoints.js";
+import { ENDPOINTS, OP_ENDPOINTS } from "../zoom/endpoints.js";
 import type { Label } from "../zoom/labels.js";
 import { resultsFormat } from "./results.js";
+import { exitCodeOf } from "./summary.js";
 
 /**
  * Reads a results file back (CSV with its header row, or JSON Lines). A results file is appended
@@ -99,17 +100,9 @@ function toLine(r: Record<string, unknown>): ResultLine {
   };
 }
 
-/** Which endpoint an operation calls (the planner's choice, src/plan/index.ts). */
-const OP_ENDPOINTS: Record<string, EndpointName> = {
-  profile: "updateUser",
-  password: "updatePassword",
-  picture: "uploadPicture",
-  virtual_background: "uploadVirtualBackground",
-};
-
 /** The rate label an operation spends (from the endpoint table), or undefined for `row`. */
 export function labelOfOp(op: ResultOp): Label | undefined {
-  const endpoint = OP_ENDPOINTS[op];
+  const endpoint = op === "row" ? undefined : OP_ENDPOINTS[op];
   return endpoint ? ENDPOINTS[endpoint].label : undefined;
 }
 
@@ -163,12 +156,7 @@ export function summarize(lines: readonly ResultLine[]): ResultsCounts {
       last = Math.max(last, end);
     }
   }
-  const exit =
-    outcomes.deferred > 0
-      ? EXIT.deferred
-      : outcomes.failed + outcomes.invalid + outcomes.skipped > 0
-        ? EXIT.someFailed
-        : EXIT.ok;
+  const exit = exitCodeOf(outcomes);
   return {
     operations: lines.length,
     outcomes,

@@ -1,3 +1,4 @@
+import type { OpKind } from "../types.js";
 import type { Label } from "./labels.js";
 
 /**
@@ -136,6 +137,14 @@ const table: Endpoint[] = [
     idempotent: true,
   },
 ];
+
+/** Which endpoint each of a row's operations calls. */
+export const OP_ENDPOINTS = {
+  profile: "updateUser",
+  password: "updatePassword",
+  picture: "uploadPicture",
+  virtual_background: "uploadVirtualBackground",
+} as const satisfies Record<OpKind, EndpointName>;
 
 export const ENDPOINTS = Object.fromEntries(table.map((e) => [e.name, e])) as Record<EndpointName, Endpoint>;
 
