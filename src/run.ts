@@ -73,10 +73,11 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<Summary> {
   const locks: Lock[] = [];
   try {
-    // Two runs must not write one results file. Without --redis, two runs of one manifest would
-    // each pace themselves as if alone, together at twice the budget: refuse that too.
+    // Two runs must not write one results file or one state. Without --redis, two runs of one
+    // manifest would each pace themselves as if alone, together at twice the budget: refuse that too.
     locks.push(acquireLock(`${config.results}.lock`, `the results file ${config.results}`));
     if (!config.redis) locks.push(acquireLock(lockPath(config.manifest), `the manifest ${config.manifest}`));
+    if (config.state && !config.redis) locks.push(acquireLock(`${config.state}.lock`, `the state ${config.state}`));
     return await runLocked(config, deps);
   } finally {
     for (const lock of locks) lock.release();

@@ -109,4 +109,44 @@ describe("the manifest lock in a run", () => {
       await sandbox.close();
     }
   });
+
+  it("a second run on the same results file or state is refused, naming who holds it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "zb-lock-run-"));
+    for (const name of ["m1.csv", "m2.csv"])
+      writeFileSync(
+        join(dir, name),
+        "user,dept\n" + Array.from({ length: 40 }, (_, i) => `user${i + 1}@example.com,${name}\n`).join(""),
+      );
+    const sandbox = await startSandbox({ plan: "free", users: 40, seed: 3 });
+    const base = { plan: "free" as const, share: 1, zoom: sandboxTarget(sandbox) };
+    try {
+      const first = runBatch({
+        ...base,
+        manifest: join(dir, "m1.csv"),
+        results: join(dir, "a.csv"),
+        state: join(dir, "state"),
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      const sameResults = await runBatch({
+        ...base,
+        manifest: join(dir, "m2.csv"),
+        results: join(dir, "a.csv"),
+      }).catch((e: unknown) => e);
+      expect((sameResults as Error).message).toMatch(
+        /^another zoom-bulk run \(pid \d+ on host .+\) holds .*a\.csv\.lock/,
+      );
+      const sameState = await runBatch({
+        ...base,
+        manifest: join(dir, "m2.csv"),
+        results: join(dir, "b.csv"),
+        state: join(dir, "state"),
+      }).catch((e: unknown) => e);
+      expect((sameState as Error).message).toMatch(
+        /^another zoom-bulk run \(pid \d+ on host .+\) holds .*state\.lock/,
+      );
+      await first;
+    } finally {
+      await sandbox.close();
+    }
+  });
 });
