@@ -12,11 +12,12 @@ import type { RateLimitKind } from "../send/retry.js";
  * https://developers.zoom.us/docs/api/rate-limits/). Zoom counts requests over any sliding window,
  * so the pace is kept two ways:
  *
- * - Bottleneck's `minTime` spaces starts at least `ceil(windowMs / allowed)` ms apart, so requests
- *   go out evenly instead of in bursts (no reservoir: one refilled every interval lets up to twice
- *   the budget through around a window edge);
+ * - starts are spaced `windowMs / allowed` apart, so requests go out evenly instead of in bursts
+ *   (no reservoir: one refilled every interval lets up to twice the budget through around a
+ *   window edge);
  * - a sliding-window log of actual start times holds a start back until fewer than `allowed`
  *   starts fall in the last `windowMs + safetyMs`, which absorbs timer and event-loop jitter.
+ * Locally both happen in one gate; with Redis, Bottleneck's shared `minTime` does the spacing.
  *
  * Retries wait outside these slots (send/execute.ts), so a sleeping retry holds no capacity.
  *
@@ -167,6 +168,9 @@ export interface Limiters {
   stop(): Promise<void>;
 }
 
+/** How late a timer may fire without the schedule after it slipping. */
+const TIMER_SLACK_MS = 5;
+
 /** Weight of the newest duration in the exponentially-weighted mean latency. */
 const LATENCY_ALPHA = 0.2;
 /** A decrease always slows down at least this much, even when nearly everything got through. */
@@ -186,6 +190,10 @@ interface LabelState {
   maxConcurrent: number;
   /** Reserved start times (performance.now) of the last `ceiling` requests, oldest first. */
   starts: number[];
+  /** Starts wait for the window one at a time, in order (no thundering herd of timers). */
+  gate: Promise<void>;
+  /** performance.now() before which the next start may not happen (even spacing). */
+  nextStart: number;
   /** Actual start times within the last second, for `busiest_second`. */
   second: number[];
   /** When QPS 429s were noted within the last window. */
@@ -217,7 +225,9 @@ export function createLimiters(options: LimitersOptions): Limiters {
     const perSecond = (ceiling * 1000) / windowMs;
     const maxConcurrent = fixedConcurrency ?? Math.max(1, Math.ceil(perSecond * 0.5));
     const limiter = new Bottleneck({
-      minTime,
+      // Locally the sliding-window gate spaces starts itself (to the fraction of a millisecond, so
+      // scaled-up limits in tests are kept too); with Redis, Bottleneck's shared minTime does.
+      minTime: connection ? minTime : 0,
       maxConcurrent,
       id: `${redis?.prefix ?? "zoom-bulk"}:${label}`,
       ...(connection
@@ -244,6 +254,8 @@ export function createLimiters(options: LimitersOptions): Limiters {
       minTime,
       maxConcurrent,
       starts: [],
+      gate: Promise.resolve(),
+      nextStart: 0,
       second: [],
       qps429s: [],
       lastQps429: undefined,
@@ -273,7 +285,7 @@ export function createLimiters(options: LimitersOptions): Limiters {
     if (allowed === s.allowed) return;
     s.allowed = allowed;
     s.minTime = minTimeFor(s.windowMs, allowed);
-    updateSettings(s, { minTime: s.minTime });
+    if (connection) updateSettings(s, { minTime: s.minTime });
   };
 
   const updateSettings = (s: LabelState, settings: Bottleneck.ConstructorOptions): void => {
@@ -306,21 +318,30 @@ export function createLimiters(options: LimitersOptions): Limiters {
   /**
    * Waits until the sliding window has room, then records the start at the time it really
    * happens (check and record in one synchronous step). Recording actual times, not planned ones,
-   * keeps a timer that fired late from squeezing the next window.
+   * keeps a timer that fired late from squeezing the next window. Starts take turns, so only one
+   * timer waits on the window at a time.
    */
-  const acquireStart = async (s: LabelState, signal?: AbortSignal): Promise<void> => {
-    for (;;) {
-      const now = performance.now();
-      creepUp(s, now);
-      const oldest = s.starts.length >= s.allowed ? s.starts[s.starts.length - s.allowed] : undefined;
-      const at = oldest === undefined ? now : oldest + s.windowMs + safetyMs;
-      if (at <= now) {
-        s.starts.push(now);
-        if (s.starts.length > s.ceiling) s.starts.splice(0, s.starts.length - s.ceiling);
-        return;
+  const acquireStart = (s: LabelState, signal?: AbortSignal): Promise<void> => {
+    const turn = s.gate.then(async () => {
+      for (;;) {
+        signal?.throwIfAborted();
+        const now = performance.now();
+        creepUp(s, now);
+        const oldest = s.starts.length >= s.allowed ? s.starts[s.starts.length - s.allowed] : undefined;
+        // Even spacing (windowMs / allowed apart), and never more than `allowed` in a window.
+        const at = Math.max(oldest === undefined ? now : oldest + s.windowMs + safetyMs, s.nextStart);
+        if (at <= now) {
+          // A timer a few ms late does not push every later start back; an idle spell gives no burst.
+          s.nextStart = Math.max(at, now - TIMER_SLACK_MS) + s.windowMs / s.allowed;
+          s.starts.push(now);
+          if (s.starts.length > 2 * s.ceiling) s.starts.splice(0, s.starts.length - s.ceiling);
+          return;
+        }
+        await delay(at - now, signal);
       }
-      await delay(at - now, signal);
-    }
+    });
+    s.gate = turn.catch(() => undefined);
+    return turn;
   };
 
   /**
