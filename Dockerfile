@@ -1,4 +1,4 @@
-# zoom-bulk as a container (docs/operator.md "Cron and containers"):
+# zoom-bulk as a container (README "Cron and containers"):
 #   docker build -t zoom-bulk .
 #   docker run --rm -v zoom-bulk-data:/data --env-file zoom.env zoom-bulk job /data/jobs/nightly-hr-sync.json
 # Secrets come from the environment (ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET) or from
