@@ -77,7 +77,8 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
     // manifest would each pace themselves as if alone, together at twice the budget: refuse that too.
     locks.push(acquireLock(`${config.results}.lock`, `the results file ${config.results}`));
     if (!config.redis) locks.push(acquireLock(lockPath(config.manifest), `the manifest ${config.manifest}`));
-    if (config.state && !config.redis) locks.push(acquireLock(`${config.state}.lock`, `the state ${config.state}`));
+    if (config.state && !config.redis)
+      locks.push(acquireLock(`${config.state}.lock`, `the state ${config.state}`));
     return await runLocked(config, deps);
   } finally {
     for (const lock of locks) lock.release();
@@ -197,6 +198,17 @@ async function runLocked(config: RunConfig, deps: RunDeps): Promise<Summary> {
     return result;
   };
 
+  let sending = 0;
+  const overMassChangeLimit = (): boolean => {
+    if (config.maxOperations === undefined || ++sending <= config.maxOperations) return false;
+    if (!safetyStop) {
+      safetyStop = `More than ${config.maxOperations} operations to send (the mass-change limit): stopped. Check the manifest, then rerun with --resume (and a higher limit if the change is meant).`;
+      logger.error({ max_operations: config.maxOperations }, "run.safety_stop");
+      stopRun(safetyStop, false);
+    }
+    return true;
+  };
+
   const runRow = async (row: PlannedRow): Promise<void> => {
     let skipReason: string | undefined;
     for (const op of row.operations) {
@@ -205,39 +217,35 @@ async function runLocked(config: RunConfig, deps: RunDeps): Promise<Summary> {
         report(resultOf(op, { outcome: "skipped", message: skipReason }, now()), labelOf(op));
         continue;
       }
-      const result = await sendOne(op);
-      if (hard.signal.aborted && result.outcome === "failed") return; // abandoned in flight: not known
-      report(resultOf(op, result, now()), labelOf(op));
-      if (result.until) counter.deferUntil(result.until);
-      if (result.outcome === "ok" && state && stateSecret)
-        await state.put(stateKey(op), await fingerprint(op, stateSecret));
-      if (result.fatal === "auth") stopForAuth(result.message);
-      if (op === row.operations[0] && result.http_status === 404 && result.zoom_code === 1001)
-        skipReason = `Skipped: the user does not exist (${op.op} answered 404/1001).`;
-    }
-  };
-
-  /** Drops what is already done (resume) or already applied (incremental sync). */
-  const toSend = async (row: PlannedRow): Promise<Operation[]> => {
-    const pending: Operation[] = [];
-    for (const op of row.operations) {
-      if (done.has(resultKey(op.row, op.op, op.target))) continue;
-      if (state && stateSecret && (await state.get(stateKey(op))) === (await fingerprint(op, stateSecret))) {
+      // Incremental sync: what was applied with the same fingerprint is not sent again.
+      const applied = state && stateSecret ? await fingerprint(op, stateSecret) : undefined;
+      if (applied !== undefined && (await state?.get(stateKey(op))) === applied) {
         report(
           resultOf(op, { outcome: "unchanged", message: "Unchanged since the last successful sync." }, now()),
           labelOf(op),
         );
         continue;
       }
-      // A background upload cut off by a crash may have reached Zoom: look before sending again.
-      pending.push(config.resume && op.op === "virtual_background" ? { ...op, checkFirst: true } : op);
+      if (overMassChangeLimit()) return;
+      const result = await sendOne(op);
+      if (hard.signal.aborted && result.outcome === "failed") return; // abandoned in flight: not known
+      report(resultOf(op, result, now()), labelOf(op));
+      if (result.until) counter.deferUntil(result.until);
+      if (result.outcome === "ok" && applied !== undefined) await state?.put(stateKey(op), applied);
+      if (result.fatal === "auth") stopForAuth(result.message);
+      if (op === row.operations[0] && result.http_status === 404 && result.zoom_code === 1001)
+        skipReason = `Skipped: the user does not exist (${op.op} answered 404/1001).`;
     }
-    return pending;
   };
+
+  /** Drops what a --resume finds done; a background upload cut off by a crash is checked first. */
+  const toSend = (row: PlannedRow): Operation[] =>
+    row.operations
+      .filter((op) => !done.has(resultKey(op.row, op.op, op.target)))
+      .map((op) => (config.resume && op.op === "virtual_background" ? { ...op, checkFirst: true } : op));
 
   const readLog = logger.child({ stage: "read" });
   let warnedPlain = false;
-  let queued = 0;
   observer.started?.({ config, stats: () => limiters.stats() });
   try {
     for await (const record of manifest.records()) {
@@ -254,14 +262,7 @@ async function runLocked(config: RunConfig, deps: RunDeps): Promise<Summary> {
         readLog.debug({ row: { row: invalid.row, line: invalid.line, code: invalid.code } }, "row.invalid");
         report(invalidResult(invalid, now()));
       }
-      const operations = await toSend(planned);
-      queued += operations.length;
-      if (config.maxOperations !== undefined && queued > config.maxOperations && !safetyStop) {
-        safetyStop = `More than ${config.maxOperations} operations to send (the mass-change limit): stopped. Check the manifest, then rerun with --resume (and a higher limit if the change is meant).`;
-        logger.error({ max_operations: config.maxOperations }, "run.safety_stop");
-        stopRun(safetyStop, false);
-        break;
-      }
+      const operations = toSend(planned);
       if (operations.length > 0)
         await queue.push(userKey(planned.user), () => runRow({ ...planned, operations }));
     }
