@@ -1,3 +1,5 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Logger } from "pino";
 import type { RunConfig } from "./config.js";
 import { AuthError, EXIT } from "./errors.js";
@@ -77,8 +79,10 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
     // manifest would each pace themselves as if alone, together at twice the budget: refuse that too.
     locks.push(acquireLock(`${config.results}.lock`, `the results file ${config.results}`));
     if (!config.redis) locks.push(acquireLock(lockPath(config.manifest), `the manifest ${config.manifest}`));
-    if (config.state && !config.redis)
+    if (config.state && !config.redis) {
+      mkdirSync(dirname(resolve(config.state)), { recursive: true }); // LevelDB creates the folder itself
       locks.push(acquireLock(`${config.state}.lock`, `the state ${config.state}`));
+    }
     return await runLocked(config, deps);
   } finally {
     for (const lock of locks) lock.release();
