@@ -87,12 +87,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
             type: "number",
             describe: "Requests in flight at once (default: from the rates and latency)",
           })
-          .option("log-level", {
-            type: "string",
-            default: "info",
-            choices: ["debug", "info", "warn", "error", "silent"],
-          })
-          .option("log-file", { type: "string", describe: "Write JSON logs to this file instead of stderr" })
+          .options(logOptions)
           .option("report", { type: "string", describe: "At the end, write the HTML report to this file" })
           .option("redis", {
             type: "string",
@@ -123,10 +118,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
           return;
         }
         const settings = runSettings(args, io.env); // flags first: a wrong flag costs nothing
-        const logger = createLogger({
-          level: args["log-level"],
-          ...(args["log-file"] ? { file: args["log-file"] } : {}),
-        });
+        const logger = loggerFor(args);
         const sandbox = args.sandbox ? await startSandbox() : undefined;
         try {
           const zoom = sandbox ? sandboxTarget(sandbox) : zoomTargetFromEnv(io.env);
@@ -212,19 +204,11 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
             default: false,
             describe: "Check the job and its manifest; send nothing",
           })
-          .option("log-level", {
-            type: "string",
-            default: "info",
-            choices: ["debug", "info", "warn", "error", "silent"],
-          })
-          .option("log-file", { type: "string", describe: "Write JSON logs to this file instead of stderr" })
+          .options(logOptions)
           .options(progressOptions),
       async (args) => {
         const progressIntervalMs = parseProgressInterval(args["progress-interval"]);
-        const logger = createLogger({
-          level: args["log-level"],
-          ...(args["log-file"] ? { file: args["log-file"] } : {}),
-        });
+        const logger = loggerFor(args);
         exitCode = await runJobCommand({
           file: args.file,
           sandbox: args.sandbox,
@@ -302,6 +286,16 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     exitCode = reportError(error, io);
   }
   return exitCode;
+}
+
+/** pino logs: JSON (pretty on a terminal) on stderr, or JSON lines in a file. */
+const logOptions = {
+  "log-level": { type: "string", default: "info", choices: ["debug", "info", "warn", "error", "silent"] },
+  "log-file": { type: "string", describe: "Write JSON logs to this file instead of stderr" },
+} as const;
+
+function loggerFor(args: { "log-level": string; "log-file"?: string | undefined }) {
+  return createLogger({ level: args["log-level"], ...(args["log-file"] ? { file: args["log-file"] } : {}) });
 }
 
 /** Progress on stderr: a live block on a terminal, a `run.progress` log line every N seconds elsewhere. */
