@@ -1,10 +1,25 @@
 import { defineConfig } from "vitest/config";
 
+// Two projects: `unit` (pure stages, no servers, seconds) and `e2e` (real HTTP to the sandbox on
+// 127.0.0.1, real redis-server, child processes, the built dist/). `npm run test:unit` runs the
+// first alone; `npm test` runs both after one build.
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 30_000,
     pool: "forks",
+    projects: [
+      {
+        extends: true,
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 10_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 30_000,
+        },
+      },
+    ],
   },
 });

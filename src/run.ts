@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Logger } from "pino";
 import type { RunConfig } from "./config.js";
-import { AuthError, EXIT } from "./errors.js";
+import { AuthError, EXIT, exitCodeFor } from "./errors.js";
 import { acquireLock, lockPath, type Lock } from "./lock.js";
 import { createBreaker } from "./safety.js";
 import { inShard } from "./shard.js";
@@ -17,7 +17,6 @@ import { openResults } from "./report/results.js";
 import {
   SummaryCounter,
   emptySummary,
-  exitCodeOf,
   summaryPath,
   writeSummary,
   type LabelSummary,
@@ -302,7 +301,7 @@ async function runLocked(config: RunConfig, deps: RunDeps): Promise<Summary> {
     throughput_per_second: round((counter.sent * 1000) / Math.max(1, finishedAt - startedAt)),
     next_safe_run_at: counter.nextSafeRunAt,
     stopped,
-    exit_code: safetyStop ? EXIT.safetyStop : exitCodeOf(counts.outcomes),
+    exit_code: safetyStop ? EXIT.safetyStop : exitCodeFor({ outcomes: counts.outcomes }),
   };
   writeSummary(summaryPath(config.results), summary);
   observer.finished?.(summary);

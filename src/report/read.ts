@@ -1,11 +1,10 @@
 import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
-import { ConfigError } from "../errors.js";
+import { ConfigError, exitCodeFor } from "../errors.js";
 import { OUTCOMES, RESULT_COLUMNS, type Outcome, type ResultLine, type ResultOp } from "../types.js";
 import { ENDPOINTS, OP_ENDPOINTS } from "../zoom/endpoints.js";
 import type { Label } from "../zoom/labels.js";
 import { resultsFormat } from "./results.js";
-import { exitCodeOf } from "./summary.js";
 
 /**
  * Reads a results file back (CSV with its header row, or JSON Lines). A results file is appended
@@ -156,7 +155,7 @@ export function summarize(lines: readonly ResultLine[]): ResultsCounts {
       last = Math.max(last, end);
     }
   }
-  const exit = exitCodeOf(outcomes);
+  const exit = exitCodeFor({ outcomes });
   return {
     operations: lines.length,
     outcomes,

@@ -1,5 +1,4 @@
 import { writeFileSync } from "node:fs";
-import { EXIT } from "../errors.js";
 import type { LabelStats } from "../limit/index.js";
 import { OUTCOMES, type Outcome, type ResultLine } from "../types.js";
 
@@ -63,13 +62,6 @@ export class SummaryCounter {
       zoom_codes: this.zoomCodes,
     };
   }
-}
-
-/** The exit code a job's outcomes call for (PRODUCT.md "Exit codes"). */
-export function exitCodeOf(o: Record<Outcome, number>): number {
-  if (o.deferred > 0) return EXIT.deferred;
-  if (o.failed + o.invalid + o.skipped > 0) return EXIT.someFailed;
-  return EXIT.ok;
 }
 
 /** Written when a run starts, so the manifest's fingerprint is on disk even if the run is killed. */

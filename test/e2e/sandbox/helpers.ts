@@ -1,0 +1,95 @@
+import { FormData, request } from "undici";
+import type { Sandbox } from "../../../src/sandbox/index.js";
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  /** Parsed JSON, the text when it is not JSON, or undefined when empty. */
+  body: unknown;
+}
+
+/** Sends one request to the sandbox with undici and reads the whole answer. */
+export async function call(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string | Buffer | FormData } = {},
+): Promise<Answer> {
+  const res = await request(url, {
+    method: (init.method ?? "GET") as "GET",
+    ...(init.headers ? { headers: init.headers } : {}),
+    ...(init.body === undefined ? {} : { body: init.body }),
+  });
+  const text = await res.body.text();
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(res.headers))
+    headers[name] = Array.isArray(value) ? value.join(", ") : String(value);
+  let body: unknown = text === "" ? undefined : text;
+  try {
+    if (text) body = JSON.parse(text);
+  } catch {
+    // keep the text
+  }
+  return { status: res.statusCode, headers, body };
+}
+
+export function basic(clientId: string, clientSecret: string): string {
+  return `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}`;
+}
+
+export async function getToken(sandbox: Sandbox): Promise<string> {
+  const { accountId, clientId, clientSecret } = sandbox.credentials;
+  const answer = await call(`${sandbox.oauthUrl}?grant_type=account_credentials&account_id=${accountId}`, {
+    method: "POST",
+    headers: { authorization: basic(clientId, clientSecret) },
+  });
+  return (answer.body as { access_token: string }).access_token;
+}
+
+/** An API client bound to one sandbox and token: `api("PATCH", "/users/x", { json })`. */
+export function client(sandbox: Sandbox, token: string) {
+  return (
+    method: string,
+    path: string,
+    options: { json?: unknown; raw?: string; contentType?: string; form?: FormData } = {},
+  ): Promise<Answer> => {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    let body: string | FormData | undefined;
+    if (options.json !== undefined) {
+      headers["content-type"] = "application/json";
+      body = JSON.stringify(options.json);
+    }
+    if (options.raw !== undefined) {
+      headers["content-type"] = options.contentType ?? "application/json";
+      body = options.raw;
+    }
+    if (options.form) body = options.form;
+    return call(`${sandbox.apiUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+  };
+}
+
+export const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82]);
+export const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70, 0, 1]);
+export const GIF = Buffer.from("GIF89a\x01\x00\x01\x00", "latin1");
+export const MP4 = Buffer.from("\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00", "latin1");
+export const MOV = Buffer.from("\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00", "latin1");
+
+/** `head` followed by `size - head.length` filler bytes. */
+export function file(head: Buffer, size = 1000): Buffer {
+  const buffer = Buffer.alloc(Math.max(size, head.length), 7);
+  head.copy(buffer);
+  return buffer;
+}
+
+export function form(
+  field: string,
+  content: Buffer | string,
+  filename?: string,
+  type = "application/octet-stream",
+): FormData {
+  const data = new FormData();
+  if (typeof content === "string") data.append(field, content);
+  else data.append(field, new Blob([content], { type }), filename ?? "upload.bin");
+  return data;
+}
+
+/** The tracking ids are unique; tests compare everything else. */
+export const TRACKING = /^v=2\.0;clid=sandbox;rid=[0-9a-f]{8}_[0-9a-z]+$/;
