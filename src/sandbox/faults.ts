@@ -1,10 +1,14 @@
 import { ConfigError } from "../errors.js";
-import type { EndpointName } from "../zoom/endpoints.js";
 import type { Label } from "../zoom/labels.js";
 import { LABELS } from "../zoom/labels.js";
+import type { SandboxEndpointName } from "./endpoints.js";
 import type { Rng } from "./rng.js";
 
-/** Uniform latency added to every accepted API call, in ms. `{ minMs: 150, maxMs: 150 }` is fixed. */
+/**
+ * Latency added to every accepted API call, in ms, drawn uniformly from [minMs, maxMs] per call
+ * with the sandbox's seeded RNG (so a seed gives the same latencies). `{ minMs: 150, maxMs: 150 }`
+ * is fixed; where an option takes `LatencySpec | number`, a number n means `{ minMs: n, maxMs: n }`.
+ */
 export interface LatencySpec {
   minMs: number;
   maxMs: number;
@@ -21,6 +25,11 @@ export interface FaultSpec {
   /** Uploads only: store the file, then destroy the connection without answering. */
   lostUpload?: number;
   /**
+   * POST /users only: create the user, then destroy the connection without answering (the
+   * client must look the user up before it creates again).
+   */
+  lostCreate?: number;
+  /**
    * Share 0..1 of each label's per-window budget that other apps on the account spend: the job
    * gets floor(limit × (1 − share)) of every sliding window; past it, a QPS 429. One number for
    * every label or one per label.
@@ -29,6 +38,9 @@ export interface FaultSpec {
 }
 
 export type RandomFault = "5xx" | "reset" | "hang";
+
+/** A call applied whose answer never left: the connection is destroyed after the handler ran. */
+export type LostFault = "lost-upload" | "lost-create" | "lost-response";
 
 /** Picks at most one fault for an accepted call (one draw, so the kinds never overlap). */
 export function pickFault(spec: FaultSpec, rng: Rng): RandomFault | undefined {
@@ -73,6 +85,7 @@ export function checkFaults(spec: FaultSpec): FaultSpec {
   probability("reset", spec.reset);
   probability("hang", spec.hang);
   probability("lostUpload", spec.lostUpload);
+  probability("lostCreate", spec.lostCreate);
   if (typeof spec.otherApps === "object")
     for (const [label, value] of Object.entries(spec.otherApps)) {
       if (!(LABELS as readonly string[]).includes(label))
@@ -85,7 +98,8 @@ export function checkFaults(spec: FaultSpec): FaultSpec {
   return spec;
 }
 
-export function checkLatency(spec: LatencySpec): LatencySpec {
+export function checkLatency(input: LatencySpec | number): LatencySpec {
+  const spec = typeof input === "number" ? { minMs: input, maxMs: input } : input;
   const { minMs, maxMs } = spec;
   if (!(Number.isFinite(minMs) && Number.isFinite(maxMs) && minMs >= 0 && maxMs >= minMs))
     throw new ConfigError(`latency: expected 0 <= minMs <= maxMs, got ${JSON.stringify(spec)}`);
@@ -109,15 +123,16 @@ const FAULT_KEYS: Record<string, keyof Omit<FaultSpec, "otherApps">> = {
   reset: "reset",
   hang: "hang",
   "lost-upload": "lostUpload",
+  "lost-create": "lostCreate",
 };
 
 /**
- * `--faults "5xx=0.02,reset=0.01,hang=0.005,lost-upload=0.02,other-apps=0.4"`; also
+ * `--faults "5xx=0.02,reset=0.01,hang=0.005,lost-upload=0.02,lost-create=0.02,other-apps=0.4"`; also
  * `other-apps.light=0.5` for one label. Empty text means no faults.
  */
 export function parseFaults(text: string): FaultSpec {
   const spec: FaultSpec = {};
-  const expected = `expected comma-separated key=probability pairs with keys 5xx, reset, hang, lost-upload, other-apps, other-apps.<label> and probabilities from 0 to 1`;
+  const expected = `expected comma-separated key=probability pairs with keys 5xx, reset, hang, lost-upload, lost-create, other-apps, other-apps.<label> and probabilities from 0 to 1`;
   for (const part of text.split(",")) {
     if (part.trim() === "") continue;
     const [rawKey, rawValue, extra] = part.split("=");
@@ -147,8 +162,8 @@ export function parseFaults(text: string): FaultSpec {
  * tests. It applies after authentication and before rate limits, so it spends no budget.
  */
 export interface ForcedFault {
-  /** Match by endpoint (ENDPOINTS name) … */
-  endpoint?: EndpointName;
+  /** Match by endpoint (a SANDBOX_ENDPOINTS name) … */
+  endpoint?: SandboxEndpointName;
   /** … or by path below /v2, either as sent (`/users/alice@example.com`) or as the template (`/users/{userId}`). */
   path?: string;
   method?: string;
@@ -162,6 +177,10 @@ export interface ForcedFault {
   /** Replaces the default body for `status`. */
   body?: unknown;
   headers?: Record<string, string>;
-  /** Instead of a status: reset or hang the connection, or (uploads) store the file and lose the answer. */
-  fault?: "reset" | "hang" | "lost-upload";
+  /**
+   * Instead of a status: reset or hang the connection; or apply the call and lose its answer:
+   * `lost-upload` (uploads only), `lost-create` (POST /users only), `lost-response` (any call).
+   * Only a successful call loses its answer; a refused one is answered.
+   */
+  fault?: "reset" | "hang" | LostFault;
 }

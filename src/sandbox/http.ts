@@ -55,10 +55,8 @@ export function mediaType(req: IncomingMessage): string {
   return (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
 }
 
-/** Reads an `application/json` body that must be a JSON object, answering Zoom's 400/300 if not. */
-export async function readJsonObject(
-  req: IncomingMessage,
-): Promise<{ value: Record<string, unknown> } | { reply: Reply }> {
+/** Reads an `application/json` body holding any JSON value, answering Zoom's 400/300 if not. */
+export async function readJson(req: IncomingMessage): Promise<{ value: unknown } | { reply: Reply }> {
   const type = mediaType(req);
   if (type !== "application/json") {
     req.resume();
@@ -73,10 +71,18 @@ export async function readJsonObject(
   const body = await readBody(req, JSON_MAX_BYTES);
   if (body === undefined) return { reply: zoomError(400, 300, "Request Body is too large.") };
   try {
-    const value: unknown = JSON.parse(body.toString("utf8"));
-    if (isPlainObject(value)) return { value };
+    return { value: JSON.parse(body.toString("utf8")) as unknown };
   } catch {
-    // answered below
+    return { reply: zoomError(400, 300, "Request Body should be a valid JSON object.") };
   }
+}
+
+/** Reads an `application/json` body that must be a JSON object, answering Zoom's 400/300 if not. */
+export async function readJsonObject(
+  req: IncomingMessage,
+): Promise<{ value: Record<string, unknown> } | { reply: Reply }> {
+  const read = await readJson(req);
+  if ("reply" in read) return read;
+  if (isPlainObject(read.value)) return { value: read.value };
   return { reply: zoomError(400, 300, "Request Body should be a valid JSON object.") };
 }

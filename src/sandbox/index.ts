@@ -1,16 +1,20 @@
 /**
  * The sandbox: a simulated Zoom account over real HTTP on 127.0.0.1 that behaves like the Users
- * API zoom-bulk speaks (../../shared/zoom-api.md): S2S OAuth, the endpoints in ENDPOINTS with
- * Zoom's validation and error codes, per-label per-plan rate limits over every sliding window,
- * daily caps, the per-user concurrency 429, latency and faults. Tests, benchmarks, `npm start`
- * and `--sandbox` run against it.
+ * API zoom-bulk speaks (../../shared/zoom-api.md): S2S OAuth, the endpoints in SANDBOX_ENDPOINTS
+ * (the job's ENDPOINTS plus the lifecycle ones) with Zoom's validation and error codes, per-label
+ * per-plan rate limits over every sliding window, daily caps (the labels' and POST /users'), the
+ * per-user concurrency 429, latency and faults. It keeps a request log (arrival times), a record
+ * of writes that changed nothing and of removed users. Tests, benchmarks, `npm start` and
+ * `--sandbox` run against it.
  *
  * Decisions where Zoom's behaviour is not documented (zoom-api.md §10):
  * - A missing or wrong `account_id` at /oauth/token answers 400
  *   `{"reason":"Invalid account_id","error":"invalid_request"}`.
  * - A call is checked in this order: route (unknown → 404 `{"code":404,…}`), token (401/124),
  *   forced faults (`state.failNext`), daily cap, sliding window, one call per user, random faults,
- *   latency, handler. Only calls that pass every limit count towards the window and the day.
+ *   handler, latency, then a lost answer (lost-upload, lost-create, lost-response: the call was
+ *   applied, the connection is destroyed). Only calls that pass every limit count towards the
+ *   window and the day.
  * - The per-user concurrency 429 carries `X-RateLimit-Category` only (no Type, Limit or
  *   Remaining): a client tells it from a QPS 429 by the missing `X-RateLimit-Type` and its message.
  * - `X-RateLimit-Limit` on a QPS 429 is the account's (plan) limit, also when other apps spend a
@@ -19,7 +23,14 @@
  * - Latency applies to accepted API calls only; 401s, 429s and OAuth answer at once.
  * - `{userId}` names one user whether given as id, email (any case) or `me`, so two calls naming
  *   the same user differently still collide; an unknown user's calls collide by the lower-cased text.
- * - POST /users' own daily create caps (50/1,500/10,000) are not simulated.
+ * - Where Zoom documents no answer for a lifecycle case (a 4th email change in 24 h, an email
+ *   another user holds, a pending user's status, a transfer target that does not exist), the
+ *   routes/ module says what the sandbox answers.
+ *
+ * Layout: server.ts dispatches each request to api.ts (the call pipeline above), oauth.ts or
+ * control.ts (/_sandbox/…); router.ts pairs endpoints.ts's table with one module per resource
+ * group under routes/; state.ts holds the account (directory.ts users, quotas.ts, limits.ts,
+ * faults.ts/forced.ts, the log and the no-op record of noop.ts); pacing.ts measures a log.
  */
 import type { AddressInfo } from "node:net";
 import { randomInt } from "node:crypto";
@@ -32,6 +43,7 @@ import { createClock } from "./clock.js";
 import type { FaultSpec, LatencySpec } from "./faults.js";
 import { Limits } from "./limits.js";
 import type { Credentials } from "./oauth.js";
+import { Quotas } from "./quotas.js";
 import { createRng } from "./rng.js";
 import { createSandboxServer } from "./server.js";
 import { SandboxState } from "./state.js";
@@ -39,12 +51,17 @@ import type { SeedUser } from "./users-model.js";
 import { checkSeedUsers, demoUsers, numberedUsers } from "./users-model.js";
 
 export type { SandboxClock } from "./clock.js";
-export type { FaultSpec, ForcedFault, LatencySpec } from "./faults.js";
+export type { SandboxEndpoint, SandboxEndpointName } from "./endpoints.js";
+export { SANDBOX_ENDPOINTS } from "./endpoints.js";
+export type { FaultSpec, ForcedFault, LatencySpec, LostFault } from "./faults.js";
 export { parseFaults, parseLatency } from "./faults.js";
 export type { LabelStats, RejectKind } from "./limits.js";
 export { MESSAGES_429 } from "./limits.js";
+export type { NoopWrite } from "./noop.js";
 export type { Credentials } from "./oauth.js";
-export type { LogEntry } from "./state.js";
+export { busiestSecondByLabel, busiestWindow } from "./pacing.js";
+export { DAILY_CREATE_CAPS, EMAIL_CHANGES_PER_DAY } from "./quotas.js";
+export type { LogEntry, RemovedUser } from "./state.js";
 export { SandboxState } from "./state.js";
 export type { BackgroundFile, PictureInfo, SandboxUser, SeedUser } from "./users-model.js";
 export { demoUsers, loadSeedUsers, stableId } from "./users-model.js";
@@ -54,8 +71,12 @@ export interface SandboxOptions {
   port?: number;
   /** Which plan's limits apply (labels.ts PLAN_LIMITS); default "pro". */
   plan?: Plan;
-  /** Latency added to every accepted API call; default none. Change it with `state.setLatency`. */
-  latency?: LatencySpec;
+  /**
+   * Latency added to every accepted API call, in ms: a number (fixed) or a range
+   * `{ minMs, maxMs }` drawn uniformly per call from the seeded RNG (`seed`); default none. 401s,
+   * 429s and OAuth answer at once. Change it with `state.setLatency`.
+   */
+  latency?: LatencySpec | number;
   /** Fault probabilities, all 0 by default. Change them with `state.setFaults`. */
   faults?: FaultSpec;
   /** Seed of the RNG behind latency, faults and background-file ids; default random. */
@@ -80,8 +101,22 @@ export interface SandboxOptions {
    * bite with fewer requests.
    */
   limitsScale?: number;
-  /** Lifts the per-window limits and the daily caps (the per-user concurrency 429 stays); for benchmarks. */
+  /**
+   * Lifts the per-window limits and the daily caps, the plan's daily create cap included (the
+   * per-user concurrency 429 stays); for benchmarks.
+   */
   unlimited?: boolean;
+  /**
+   * Creates (POST /users, `action: "create"`) allowed per UTC day of the sandbox clock; default the
+   * plan's (Free 50, Pro 1,500, Business 10,000). Applies also with `unlimited`. Use a small number
+   * to test deferral after the cap.
+   */
+  dailyCreateLimit?: number;
+  /**
+   * Most users one List users page holds; default 300 (Zoom's pagination guide), at most 2000
+   * (the spec). A larger `page_size` gets this many, and `page_size` in the answer says so.
+   */
+  listPageSizeMax?: number;
 }
 
 export interface Sandbox {
@@ -102,6 +137,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     throw new ConfigError(`plan: expected one of ${PLANS.join(", ")}, got "${String(plan)}"`);
   const limitsScale = options.limitsScale ?? 1;
   if (!(limitsScale > 0)) throw new ConfigError(`limitsScale: expected a number above 0, got ${limitsScale}`);
+  const listPageSizeMax = options.listPageSizeMax ?? 300;
+  if (!(Number.isInteger(listPageSizeMax) && listPageSizeMax >= 1 && listPageSizeMax <= 2000))
+    throw new ConfigError(`listPageSizeMax: expected an integer from 1 to 2000, got ${listPageSizeMax}`);
+  const dailyCreateLimit = options.dailyCreateLimit;
+  if (dailyCreateLimit !== undefined && !(Number.isInteger(dailyCreateLimit) && dailyCreateLimit >= 0))
+    throw new ConfigError(`dailyCreateLimit: expected an integer of 0 or more, got ${dailyCreateLimit}`);
   const clock = createClock(options.startTime);
   const seed = options.seed ?? randomInt(2 ** 31);
   const users =
@@ -124,12 +165,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       unlimited: options.unlimited ?? false,
       dailyLimits: options.dailyLimits ?? {},
     }),
+    quotas: new Quotas({ plan, clock, dailyCreateLimit, unlimited: options.unlimited ?? false }),
     rng: { latency: createRng(seed), faults: createRng(seed + 1), ids: createRng(seed + 2) },
     faults: options.faults ?? {},
     latency: options.latency ?? { minMs: 0, maxMs: 0 },
     logRequests: options.logRequests ?? true,
     users,
     tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
+    listPageSizeMax,
   });
   let origin = "";
   const server = createSandboxServer({ state, credentials, origin: () => origin });
@@ -158,7 +201,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 }
 
-/** The settings a run needs to use this sandbox, as `zoom-bulk sandbox` prints them (NAME=value). */
 /** Where a run sends to use this sandbox, with its credentials. */
 export function sandboxTarget(sandbox: Pick<Sandbox, "apiUrl" | "oauthUrl" | "credentials">): ZoomTarget {
   return {
@@ -168,6 +210,7 @@ export function sandboxTarget(sandbox: Pick<Sandbox, "apiUrl" | "oauthUrl" | "cr
   };
 }
 
+/** The settings a run needs to use this sandbox, as `zoom-bulk sandbox` prints them (NAME=value). */
 export function sandboxEnv(
   sandbox: Pick<Sandbox, "apiUrl" | "oauthUrl" | "credentials">,
 ): Record<string, string> {

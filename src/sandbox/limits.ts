@@ -103,9 +103,8 @@ export class Limits {
     return this.options.dailyLimits[label] ?? this.limitOf(label).daily;
   }
 
-  /** Counts a call that arrived for `label`. */
-  arrive(label: Label): void {
-    const now = performance.now();
+  /** Counts a call that arrived for `label` at `now` (monotonic ms; default: this moment). */
+  arrive(label: Label, now = performance.now()): void {
     const stats = this.stats[label];
     const window = this.arrivals[label];
     stats.requests++;

@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import busboy from "busboy";
 import { SNIFF_BYTES } from "../zoom/rules.js";
+import type { Reply } from "./http.js";
+import { mediaType, zoomError } from "./http.js";
 
 /** One file part, read as a stream through a sha256 hash and a byte counter; never held whole. */
 export interface UploadedFile {
@@ -78,4 +80,28 @@ export function readUpload(req: IncomingMessage, field: string, maxBytes: number
     });
     req.pipe(parser);
   });
+}
+
+/**
+ * Reads the file part `field` of a multipart/form-data request; a request of another content type
+ * or a malformed body is answered with Zoom's 400/300.
+ */
+export async function readFilePart(
+  req: IncomingMessage,
+  field: string,
+  maxBytes: number,
+): Promise<{ file: UploadedFile | undefined } | { reply: Reply }> {
+  const type = mediaType(req);
+  if (type !== "multipart/form-data") {
+    req.resume();
+    return {
+      reply: zoomError(
+        400,
+        300,
+        `Unsupported Content-Type "${type || "(none)"}": this endpoint accepts multipart/form-data only, with the file in the "${field}" field.`,
+      ),
+    };
+  }
+  const result = await readUpload(req, field, maxBytes);
+  return "error" in result ? { reply: zoomError(400, 300, result.error) } : result;
 }

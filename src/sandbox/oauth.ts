@@ -21,6 +21,9 @@ export const SANDBOX_SCOPE = [
   "user:delete:virtual_background_files:admin",
   "user:write:user:admin",
   "user:update:status:admin",
+  "user:update:email:admin",
+  "user:delete:user:admin",
+  "user:read:email:admin",
 ].join(" ");
 
 const oauthError = (reason: string, error: string): Reply => ({ status: 400, body: { reason, error } });

@@ -30,11 +30,14 @@ describe("parseLatency and parseFaults (CLI)", () => {
   });
 
   it("parses every fault key", () => {
-    expect(parseFaults("5xx=0.02,reset=0.01,hang=0.005,lost-upload=0.02,other-apps=0.4")).toEqual({
+    expect(
+      parseFaults("5xx=0.02,reset=0.01,hang=0.005,lost-upload=0.02,lost-create=0.03,other-apps=0.4"),
+    ).toEqual({
       error5xx: 0.02,
       reset: 0.01,
       hang: 0.005,
       lostUpload: 0.02,
+      lostCreate: 0.03,
       otherApps: 0.4,
     });
     expect(parseFaults("other-apps.light=0.5, other-apps.medium=0.25")).toEqual({
@@ -45,7 +48,7 @@ describe("parseLatency and parseFaults (CLI)", () => {
 
   it("refuses unknown keys and probabilities outside 0..1", () => {
     const expected =
-      "--faults: expected comma-separated key=probability pairs with keys 5xx, reset, hang, lost-upload, other-apps, other-apps.<label> and probabilities from 0 to 1";
+      "--faults: expected comma-separated key=probability pairs with keys 5xx, reset, hang, lost-upload, lost-create, other-apps, other-apps.<label> and probabilities from 0 to 1";
     expect(() => parseFaults("5xx=2")).toThrow(`${expected}, got "5xx=2" in "5xx=2"`);
     expect(() => parseFaults("reset")).toThrow(`${expected}, got "reset" in "reset"`);
     expect(() => parseFaults("drop=0.1")).toThrow(`${expected}, got the key "drop" in "drop=0.1"`);
@@ -138,8 +141,10 @@ describe("sandboxEnv and the HTTP control paths", () => {
     const log = await call(`${base}/log`);
     expect(log.status).toBe(200);
     expect(
-      (log.body as Record<string, unknown>[]).map(({ time: _t, trackingId, ...rest }) => ({
+      (log.body as Record<string, unknown>[]).map(({ time, arrival, trackingId, ...rest }) => ({
         ...rest,
+        time: typeof time,
+        arrival: typeof arrival,
         trackingId: typeof trackingId,
       })),
     ).toEqual([
@@ -148,15 +153,20 @@ describe("sandboxEnv and the HTTP control paths", () => {
         path: "/oauth/token",
         query: "grant_type=account_credentials&account_id=sandbox-account",
         status: 200,
+        time: "number",
+        arrival: "number",
         trackingId: "string",
       },
       {
         method: "PUT",
         path: "/v2/users/bob@example.com/password",
         endpoint: "updatePassword",
+        operation: "updatePassword",
         label: "medium",
         user: "bob@example.com",
         status: 204,
+        time: "number",
+        arrival: "number",
         trackingId: "string",
       },
       {
@@ -164,10 +174,13 @@ describe("sandboxEnv and the HTTP control paths", () => {
         path: "/v2/users/nobody@example.com",
         query: "login_type=100",
         endpoint: "getUser",
+        operation: "getUser",
         label: "light",
         user: "nobody@example.com",
         status: 404,
         zoomCode: 1001,
+        time: "number",
+        arrival: "number",
         trackingId: "string",
       },
     ]);

@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { FormData, request } from "undici";
-import type { Sandbox } from "../../../src/sandbox/index.js";
+import type { LogEntry, Sandbox } from "../../../src/sandbox/index.js";
+import { ROUTES } from "../../../src/sandbox/router.js";
 
 export interface Answer {
   status: number;
@@ -93,3 +96,34 @@ export function form(
 
 /** The tracking ids are unique; tests compare everything else. */
 export const TRACKING = /^v=2\.0;clid=sandbox;rid=[0-9a-f]{8}_[0-9a-z]+$/;
+
+interface ExtractEndpoint {
+  errors: Record<string, number[]>;
+}
+const extract = JSON.parse(
+  readFileSync(fileURLToPath(new URL("../../fixtures/zoom-spec.json", import.meta.url)), "utf8"),
+) as { endpoints: Record<string, ExtractEndpoint> };
+
+/**
+ * The answers in `log` that Zoom's spec (test/fixtures/zoom-spec.json) does not document for
+ * their endpoint and the route does not declare as `undocumented`, as "operation status/code".
+ * Any route may also answer 400/300 (Zoom's general validation error), 401/124, 429, a 5xx fault
+ * or no answer at all (a fault).
+ */
+export function undocumentedAnswers(log: readonly LogEntry[]): string[] {
+  const out = new Set<string>();
+  for (const entry of log) {
+    const route = ROUTES.find((r) => r.endpoint.name === entry.operation);
+    if (!route || entry.status < 400 || entry.status >= 500) continue;
+    const code = entry.zoomCode ?? -1;
+    const generic =
+      (entry.status === 400 && code === 300) ||
+      (entry.status === 401 && code === 124) ||
+      entry.status === 429;
+    const spec = extract.endpoints[`${route.endpoint.method} ${route.endpoint.path}`];
+    const documented = spec?.errors[String(entry.status)]?.includes(code) ?? false;
+    const declared = (route.undocumented ?? []).some((u) => u.status === entry.status && u.code === code);
+    if (!generic && !documented && !declared) out.add(`${route.endpoint.name} ${entry.status}/${code}`);
+  }
+  return [...out];
+}
