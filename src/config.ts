@@ -1,15 +1,30 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
+import { readOption, type OptionName, type OptionSource } from "./config/options.js";
 import { ConfigError } from "./errors.js";
+import { defaultRedisPrefix } from "./limit/index.js";
 import { checkUrl } from "./send/auth.js";
 import type { Shard } from "./shard.js";
-import { OP_KINDS, type OpKind } from "./types.js";
-import { PLANS, type Plan } from "./zoom/labels.js";
+import type { OpKind } from "./types.js";
+import type { Plan } from "./zoom/labels.js";
 
 /**
- * Configuration is validated here, once, at the boundary. Every message names the option, what was
- * expected, what arrived, and the fix.
+ * Configuration is validated once, at the boundary: every option goes through its parser in
+ * `config/options.ts` (flags and job-file keys alike), and `RunConfig` is what the run core gets.
  */
+export {
+  DEFAULT_PLAN,
+  DEFAULT_SHARE,
+  LOG_LEVELS,
+  OPTIONS,
+  PROGRESS_MODES,
+  readOption,
+  type LogLevel,
+  type OptionName,
+  type OptionSource,
+  type OptionSpec,
+  type ProgressMode,
+} from "./config/options.js";
 
 /** Where the job sends requests and how it authenticates. */
 export interface ZoomTarget {
@@ -24,13 +39,19 @@ export interface RunConfig {
   manifest: string;
   /** Results file (`.csv` or `.jsonl`); its summary goes to `<results>.summary.json`. */
   results: string;
+  /** The account's plan, for its rate limits (`--plan`, default `pro`). */
   plan: Plan;
-  /** Share of the account's per-label budget this job may use (0 < share ≤ 1). */
+  /** Share of the account's per-label budget this job may use (0 < share ≤ 1; `--share`, default 0.8). */
   share: number;
   /** Rows in flight at once; by default derived from the plan's rates. */
   concurrency?: number;
   only?: ReadonlySet<OpKind>;
   assetsDir?: string;
+  /**
+   * CSV field separator (`--delimiter`, one character). Absent: the reader tells it from the
+   * header line (comma, semicolon or tab), as HR systems in many locales export with `;`.
+   */
+  delimiter?: string;
   /** Column mapping from a job definition: header → canonical column, or null to ignore it. */
   mapping?: Record<string, string | null>;
   /** Value transforms from a job definition, applied to each record's fields before planning. */
@@ -47,85 +68,105 @@ export interface RunConfig {
    * for the night an HR export changes everyone by mistake.
    */
   maxOperations?: number;
-  /** Send only what the results file does not already hold as `ok` or `unchanged`. */
+  /**
+   * Send only what the results file does not already hold as `ok` or `unchanged`. With no results
+   * file yet the run is a fresh one, so cron can always pass `--resume`.
+   */
   resume?: boolean;
   /** Incremental sync: where the fingerprints of what was applied live (a LevelDB folder). */
   state?: string;
   /** After SIGINT/SIGTERM, how long requests in flight may take before they are abandoned (ms). */
   drainTimeoutMs?: number;
   /**
-   * Multiplies the plan's per-window limits. Only for tests and benchmarks against a sandbox
-   * started with the same `limitsScale`, so they take seconds instead of minutes; never a flag.
+   * How long one request may take, to connect and for Zoom's answer, before it counts as a network
+   * failure and is retried (ms; `--request-timeout` in seconds). Absent: the sender's defaults
+   * (10 s to connect, 60 s for an answer). Shorter finds a hung connection sooner; too short fails
+   * large uploads on a slow link.
    */
-  limitsScale?: number;
+  requestTimeoutMs?: number;
+  /**
+   * `validate` (and `run --dry-run`) only: also write the records with invalid operations to this
+   * file, in the manifest's own format, to fix and run like any manifest (`--invalid-rows`).
+   */
+  invalidRows?: string;
 }
 
-export const DEFAULT_PLAN: Plan = "pro";
-/** Every app on the account spends the same budget; leave some of it to the others. */
-export const DEFAULT_SHARE = 0.8;
+/** The settings of a run that flags and job files both give (everything but the paths and the target). */
+export type RunSettings = Pick<
+  RunConfig,
+  | "plan"
+  | "share"
+  | "only"
+  | "assetsDir"
+  | "delimiter"
+  | "concurrency"
+  | "shard"
+  | "redis"
+  | "maxFailureRate"
+  | "maxOperations"
+  | "state"
+  | "requestTimeoutMs"
+>;
 
-export function parsePlan(value: unknown): Plan {
-  if (value === undefined) return DEFAULT_PLAN;
-  const text = String(value).toLowerCase();
-  if ((PLANS as readonly string[]).includes(text)) return text as Plan;
-  throw new ConfigError(
-    `--plan: expected one of ${PLANS.join(", ")}, got "${String(value)}". Use the plan of the Zoom account (Business, Education and Enterprise are "business").`,
-  );
-}
+/** Raw values of options as flags or job keys gave them (undefined: absent). */
+export type RawOptions = Partial<Record<OptionName, unknown>>;
 
-export function parseShare(value: unknown): number {
-  if (value === undefined) return DEFAULT_SHARE;
-  const share = Number(value);
-  if (!Number.isFinite(share) || share <= 0 || share > 1)
+/**
+ * The run settings from raw option values, each read through its one parser. `env` gives the
+ * default Redis prefix (the budget belongs to the account: `zoom-bulk:<ZOOM_ACCOUNT_ID>`).
+ */
+export function readRunSettings(
+  raw: RawOptions,
+  source: OptionSource,
+  env: NodeJS.ProcessEnv = {},
+): RunSettings {
+  const read = <N extends OptionName>(name: N) => readOption(name, raw[name], source);
+  const only = read("only");
+  const assetsDir = read("assetsDir");
+  const delimiter = read("delimiter");
+  const concurrency = read("concurrency");
+  const shard = read("shard");
+  const redis = read("redis");
+  const redisPrefix = read("redisPrefix");
+  const maxOperations = read("maxOperations");
+  const state = read("state");
+  const requestTimeoutMs = read("requestTimeoutMs");
+  if (redisPrefix !== undefined && redis === undefined)
     throw new ConfigError(
-      `--share: expected a number above 0 and at most 1 (the share of the account's rate limits this job may use), got "${String(value)}". Try --share 0.5.`,
+      "--redis-prefix: the prefix of a budget shared through Redis, but no --redis was given. Add --redis redis://host:port, or drop --redis-prefix.",
     );
-  return share;
+  return {
+    plan: read("plan"),
+    share: read("share"),
+    maxFailureRate: read("maxFailureRate"),
+    ...(only ? { only } : {}),
+    ...(assetsDir !== undefined ? { assetsDir } : {}),
+    ...(delimiter !== undefined ? { delimiter } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {}),
+    ...(shard ? { shard } : {}),
+    ...(redis !== undefined
+      ? { redis: { url: redis, prefix: redisPrefix ?? defaultRedisPrefix(env.ZOOM_ACCOUNT_ID) } }
+      : {}),
+    ...(maxOperations !== undefined ? { maxOperations } : {}),
+    ...(state !== undefined ? { state } : {}),
+    ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
+  };
 }
 
-export function parseConcurrency(value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1000)
-    throw new ConfigError(`--concurrency: expected a whole number from 1 to 1000, got "${String(value)}".`);
-  return n;
-}
-
-export function parseOnly(value: unknown): ReadonlySet<OpKind> | undefined {
-  if (value === undefined) return undefined;
-  const parts = (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(","));
-  const ops = new Set<OpKind>();
-  for (const part of parts.map((p) => p.trim()).filter(Boolean)) {
-    const op = part === "background" || part === "virtual_backgrounds" ? "virtual_background" : part;
-    if (!(OP_KINDS as readonly string[]).includes(op))
-      throw new ConfigError(
-        `--only: expected a comma-separated list of ${OP_KINDS.join(", ")}, got "${part}".`,
-      );
-    ops.add(op as OpKind);
-  }
-  if (ops.size === 0) throw new ConfigError(`--only: expected at least one of ${OP_KINDS.join(", ")}.`);
-  return ops;
-}
-
-export function parseMaxOperations(value: unknown): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new ConfigError(`--max-operations: expected a whole number of at least 1, got "${String(value)}".`);
-  return n;
-}
-
-/** `<manifest folder>/<manifest name>.results.csv` */
+/**
+ * The results file when none is named: `<manifest name without its extension>.results.csv` in the
+ * manifest's folder (`exports/hr.csv` → `exports/hr.results.csv`).
+ */
 export function defaultResultsPath(manifest: string): string {
   return join(dirname(manifest), `${basename(manifest, extname(manifest))}.results.csv`);
 }
 
-export function checkResultsPath(path: string): string {
-  const ext = extname(path).toLowerCase();
-  if (ext !== ".csv" && ext !== ".jsonl")
-    throw new ConfigError(`--results: expected a file ending in .csv or .jsonl, got "${path}".`);
-  if (!existsSync(dirname(resolve(path))))
+/** A results file named on the command line must go into a folder that exists (a typo is not created). */
+export function checkResultsFolder(path: string): string {
+  const folder = dirname(resolve(path));
+  if (!existsSync(folder))
     throw new ConfigError(
-      `--results: the folder ${dirname(resolve(path))} does not exist; create it or choose another path.`,
+      `--results: the folder ${folder} does not exist; create it or choose another path (got "${path}").`,
     );
   return path;
 }
@@ -151,4 +192,34 @@ export function zoomTargetFromEnv(env: NodeJS.ProcessEnv): ZoomTarget {
       clientSecret: env.ZOOM_CLIENT_SECRET as string,
     },
   };
+}
+
+/** The closest of `candidates` to a mistyped `name` (case, `-` and `_` aside), if one is near enough. */
+export function closestName(name: string, candidates: readonly string[]): string | undefined {
+  const norm = (s: string): string => s.toLowerCase().replace(/[-_\s]/g, "");
+  const wanted = norm(name);
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(wanted.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const d = editDistance(wanted, norm(candidate));
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best;
+}
+
+/** Levenshtein distance with swaps of neighbours counted as one edit; names are short. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number): number => rows[i]?.[j] ?? 0;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d = Math.min(d, at(i - 2, j - 2) + 1);
+      (rows[i] as number[])[j] = d;
+    }
+  return at(a.length, b.length);
 }

@@ -1,6 +1,8 @@
-import { chmodSync, closeSync, openSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { pino, type Logger, type DestinationStream } from "pino";
 import pretty from "pino-pretty";
+import { ConfigError } from "./errors.js";
 
 /**
  * One pino logger for the run; stages take child loggers (`logger.child({ stage: "send" })`).
@@ -28,7 +30,7 @@ export const REDACT_PATHS = [
 
 export interface LoggerOptions {
   level?: string;
-  /** Write JSON lines to this file instead of stderr. */
+  /** Write JSON lines to this file instead of stderr; its folder is created (0700) when missing. */
   file?: string;
   /** Human-readable output (default: when stderr is a TTY and no file is given). */
   pretty?: boolean;
@@ -44,15 +46,31 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
   if (options.destination) return pino(base, options.destination);
   if (options.file) {
-    // Logs name users; like the results, they are for the operator only.
-    closeSync(openSync(options.file, "a", 0o600));
-    chmodSync(options.file, 0o600);
+    openLogFile(options.file);
     return pino(base, pino.destination({ dest: options.file, sync: true }));
   }
   if (options.pretty ?? process.stderr.isTTY) {
     return pino(base, pretty({ destination: 2, colorize: true, sync: true, ignore: "pid,hostname,app" }));
   }
   return pino(base, pino.destination({ dest: 2, sync: true }));
+}
+
+/**
+ * Creates the log file 0600 (logs name users; like the results, they are for the operator only),
+ * and its folder when missing: a cron line writes `--log-file logs/nightly-<date>.log` into a
+ * folder nobody created. A file that cannot be opened is a configuration error (exit 2).
+ */
+function openLogFile(file: string): void {
+  try {
+    mkdirSync(dirname(resolve(file)), { recursive: true, mode: 0o700 });
+    closeSync(openSync(file, "a", 0o600));
+    chmodSync(file, 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(
+      `--log-file: cannot open ${file} (${code}); choose a file in a folder this user may write, or leave --log-file out to log on stderr.`,
+    );
+  }
 }
 
 export const silentLogger: Logger = pino({ level: "silent" });

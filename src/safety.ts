@@ -1,4 +1,3 @@
-import { ConfigError } from "./errors.js";
 import type { ResultLine } from "./types.js";
 
 /**
@@ -109,15 +108,4 @@ function codeOf(line: ResultLine): string {
   if (line.zoom_code !== "") return String(line.zoom_code);
   if (line.http_status !== "") return `http ${line.http_status}`;
   return "network";
-}
-
-/** `--max-failure-rate`: a number in (0, 1]; 1 turns the breaker off. */
-export function parseMaxFailureRate(value: unknown): number {
-  if (value === undefined) return DEFAULT_MAX_FAILURE_RATE;
-  const rate = Number(value);
-  if (!Number.isFinite(rate) || rate <= 0 || rate > 1)
-    throw new ConfigError(
-      `--max-failure-rate: expected a number above 0 and at most 1 (the share of the last ${DEFAULT_BREAKER_WINDOW} operations that may fail before the run stops), got "${String(value)}". The default is ${DEFAULT_MAX_FAILURE_RATE}; 1 turns the breaker off.`,
-    );
-  return rate;
 }

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { basename, dirname, extname, join } from "node:path";
-import { ConfigError } from "./errors.js";
 
 /**
  * `--shard <i>/<n>`: several processes split one manifest between them, each taking the users whose
@@ -14,25 +13,6 @@ export interface Shard {
   index: number;
   /** Number of shards. */
   count: number;
-}
-
-const SHARD = /^\s*(\d+)\s*\/\s*(\d+)\s*$/;
-
-export function parseShard(value: unknown): Shard | undefined {
-  if (value === undefined) return undefined;
-  const text = String(value);
-  const match = SHARD.exec(text);
-  const index = Number(match?.[1]);
-  const count = Number(match?.[2]);
-  if (!match || !Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1 || count > 10_000)
-    throw new ConfigError(
-      `--shard: expected <i>/<n> with n from 1 to 10000 and i from 0 to n−1 (0-based, like JOB_COMPLETION_INDEX), got "${text}". Example: --shard 0/3, --shard 1/3, --shard 2/3.`,
-    );
-  if (index >= count)
-    throw new ConfigError(
-      `--shard: the index is 0-based, so for ${count} shards it goes from 0 to ${count - 1}; got "${text}". Did you mean --shard ${index - 1}/${count}?`,
-    );
-  return { index, count };
 }
 
 /** The shard a user belongs to: sha1 of the lower-cased user (emails are case-insensitive), mod n. */

@@ -1,106 +1,60 @@
-import type { Logger } from "pino";
-import { zoomTargetFromEnv, type ZoomTarget } from "../config.js";
-import { startProgress, type ProgressMode, type ProgressStream } from "../progress/index.js";
-import { writeReport } from "../report/html.js";
-import { formatSummary } from "../report/summary.js";
-import { runBatch } from "../run.js";
-import { startSandbox, type Sandbox, sandboxTarget } from "../sandbox/index.js";
-import { formatValidation, validateManifest } from "../validate.js";
-import { EXIT } from "../errors.js";
-import { loadJob } from "./index.js";
-import { defaultRedisPrefix } from "../limit/index.js";
+import type { RunConfig } from "../config.js";
+import { ConfigError } from "../errors.js";
+import { openManifest } from "../read/index.js";
 import { shardResultsPath } from "../shard.js";
-import { ensureParent } from "./run.js";
+import { canonicalColumn, type Job, type JobRun } from "./index.js";
 
-export interface JobCommandOptions {
-  file: string;
-  sandbox: boolean;
-  dryRun: boolean;
-  logger: Logger;
-  stdout: { write(text: string): unknown };
-  stderr: ProgressStream;
-  env: NodeJS.ProcessEnv;
-  signal?: AbortSignal;
-  progress: ProgressMode;
-  progressIntervalMs: number;
-  /** For `{date}` in file names; default now. */
-  now?: Date;
-  /** Where to send instead of the environment's Zoom or `--sandbox` (tests bring their own sandbox). */
-  zoom?: ZoomTarget;
+/**
+ * What `zoom-bulk job <file>` runs: one run config per manifest of a checked job. The command
+ * itself (src/cli/job.ts) hands them to the same `executeRun` as `zoom-bulk run`.
+ */
+export interface JobTask {
+  run: JobRun;
+  /** Everything but the Zoom target, which the command decides (environment or sandbox). */
+  config: Omit<RunConfig, "zoom">;
+}
+
+export interface JobTaskOptions {
+  /** `job … --resume`: each manifest resumes its own results file (a fresh run when there is none yet). */
+  resume?: boolean;
+}
+
+/** The job's runs as run configs (a shard's results get their own file); pure: nothing is created. */
+export function jobTasks(job: Job, options: JobTaskOptions = {}): JobTask[] {
+  return job.runs.map((run) => {
+    const results = shardResultsPath(run.results, job.config.shard);
+    return {
+      run,
+      config: {
+        ...job.config,
+        manifest: run.manifest,
+        results,
+        ...(options.resume ? { resume: true } : {}),
+      },
+    };
+  });
 }
 
 /**
- * `zoom-bulk job <file>`: loads and checks the job file (nothing is read or sent when it is wrong),
- * then runs each of its manifests in turn with runBatch, writes the report when the job names
- * one, and returns the worst exit code.
+ * A strict job (the default) with a `columns` mapping: every column of the export must be mapped
+ * or ignored. The reader resolves the export's header through the mapping; a canonical column the
+ * mapping does not produce came from an unmapped header that happens to carry a manifest column's
+ * name (`Type`, `Company`), and would reach Zoom. Stops the job (exit 2), naming the columns,
+ * before anything is sent.
  */
-export async function runJobCommand(o: JobCommandOptions): Promise<number> {
-  const job = loadJob(o.file, o.now ? { now: o.now } : {});
-  const sandbox: Sandbox | undefined = o.sandbox && !o.dryRun && !o.zoom ? await startSandbox() : undefined;
-  let exit: number = EXIT.ok;
-  try {
-    const zoom: ZoomTarget | undefined = o.dryRun
-      ? undefined
-      : o.zoom
-        ? o.zoom
-        : sandbox
-          ? sandboxTarget(sandbox)
-          : zoomTargetFromEnv(o.env);
-    if (sandbox) o.stderr.write(`zoom-bulk: running against the embedded sandbox at ${sandbox.apiUrl}\n`);
-    for (const run of job.runs) {
-      if (o.signal?.aborted) break;
-      o.stderr.write(`zoom-bulk: job ${job.name}: ${run.manifest} -> ${run.results}\n`);
-      const settings = {
-        ...job.config,
-        manifest: run.manifest,
-        ...(job.transform ? { transform: job.transform } : {}),
-        ...(job.redis
-          ? { redis: { url: job.redis, prefix: defaultRedisPrefix(o.env.ZOOM_ACCOUNT_ID) } }
-          : {}),
-        ...(job.shard ? { shard: job.shard } : {}),
-        ...(job.safety?.max_failure_rate !== undefined
-          ? { maxFailureRate: job.safety.max_failure_rate }
-          : {}),
-        ...(job.safety?.max_operations !== undefined ? { maxOperations: job.safety.max_operations } : {}),
-      };
-      if (o.dryRun || !zoom) {
-        const report = await validateManifest(settings, o.env);
-        o.stdout.write(formatValidation(report));
-        exit = Math.max(exit, report.invalid > 0 ? EXIT.someFailed : EXIT.ok);
-        continue;
-      }
-      const results = shardResultsPath(run.results, job.shard);
-      ensureParent(results);
-      const progress = startProgress({
-        stream: o.stderr,
-        mode: o.progress,
-        intervalMs: o.progressIntervalMs,
-        logger: o.logger,
-        manifest: run.manifest,
-        ...(job.config.mapping ? { mapping: job.config.mapping } : {}),
-      });
-      try {
-        const summary = await runBatch(
-          {
-            ...settings,
-            results,
-            zoom,
-            ...(job.state ? { state: job.state } : {}),
-          },
-          { logger: o.logger, env: o.env, observer: progress, ...(o.signal ? { signal: o.signal } : {}) },
-        );
-        o.stdout.write(formatSummary(summary));
-        exit = Math.max(exit, summary.exit_code);
-      } finally {
-        progress.close();
-      }
-      if (run.report) {
-        writeReport(results, run.report);
-        o.stdout.write(`  report: ${run.report}\n`);
-      }
-    }
-  } finally {
-    await sandbox?.close();
-  }
-  return exit;
+export async function checkStrictColumns(job: Job, manifest: string): Promise<void> {
+  const mapping = job.config.mapping;
+  if (!job.strict || !mapping) return;
+  const produced = new Set(
+    Object.values(mapping).flatMap((target) => (target === null ? [] : [canonicalColumn(target)])),
+  );
+  const delimiter = job.config.delimiter;
+  const opened = await openManifest(manifest, { mapping, ...(delimiter !== undefined ? { delimiter } : {}) });
+  const unmapped = opened.columns.filter((column) => !produced.has(column));
+  if (unmapped.length === 0) return;
+  const list = unmapped.map((c) => `"${c}"`).join(", ");
+  throw new ConfigError(
+    `Job file ${job.path}: "columns": ${manifest} has ${unmapped.length === 1 ? "a column" : "columns"} ${list} (names compared without case) that the mapping does not name, and the job is strict, so ${unmapped.length === 1 ? "it" : "they"} would otherwise be sent to Zoom as they are. Map each one ("<export header>": "<manifest column>") or ignore it ("<export header>": null); "strict": false sends unmapped columns that carry a manifest column's name.`,
+    "E_JOB_UNMAPPED_COLUMN",
+  );
 }

@@ -1,11 +1,19 @@
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, extname, isAbsolute, join, resolve } from "node:path";
-import type { RunConfig } from "../config.js";
+import {
+  OPTIONS,
+  closestName,
+  readOption,
+  readRunSettings,
+  type OptionName,
+  type RawOptions,
+  type RunConfig,
+  type RunSettings,
+} from "../config.js";
+import { show } from "../config/options.js";
 import { ConfigError } from "../errors.js";
 import { KNOWN_COLUMNS, USER_ALIASES } from "../read/index.js";
-import { OP_KINDS, type OpKind } from "../types.js";
-import { PLANS, type Plan } from "../zoom/labels.js";
-import { compileTransforms, type FieldsTransform } from "./transform.js";
+import { compileTransforms } from "./transform.js";
 
 export { compileTransforms, type FieldsTransform } from "./transform.js";
 
@@ -19,7 +27,17 @@ export { compileTransforms, type FieldsTransform } from "./transform.js";
  * (`exports/workday-*.csv`); `pick` says which matches run: `latest` (default; the last by name,
  * as HR exports carry a date in the name) or `all` (each in turn, in name order).
  *
- * Every key is checked here, once, and a mistake names the key, what was expected and what arrived.
+ * Run settings (`plan`, `share`, `concurrency`, `only`, `assets_dir`, `delimiter`,
+ * `request_timeout`, `state`, `redis`, `shard`, `safety`) are read by the same parsers as the
+ * flags (config/options.ts): one default, one range, one message. Every key is checked here, once,
+ * before anything is read or sent, and a mistake names the key, what was expected and what arrived.
+ *
+ * `strict` (default true): with a `columns` mapping, every column of the export must be mapped or
+ * ignored (`null`); a column the mapping does not name stops the job (exit 2) instead of reaching
+ * Zoom because its header happens to be a manifest column (`Type`, `Company`). A job file written
+ * before `strict` existed is strict too: the stop names the column and the fix, and nothing is
+ * sent. `"strict": false` restores the old behaviour (unmapped columns with a manifest column's
+ * name are used as they are).
  */
 export interface JobFile {
   name?: string;
@@ -28,13 +46,18 @@ export interface JobFile {
   pick?: "latest" | "all";
   /** HR export header → canonical column (or alias), or null to ignore the column. */
   columns?: Record<string, string | null>;
+  /** Every column of the export must be in `columns` (default true). */
+  strict?: boolean;
   /** Canonical column (or `*` for every text cell) → steps, applied after the column mapping. */
   transforms?: Record<string, unknown[]>;
-  plan?: Plan;
+  plan?: string;
   share?: number;
   concurrency?: number;
-  only?: OpKind[] | string;
+  only?: string[] | string;
   assets_dir?: string;
+  delimiter?: string;
+  /** Seconds, as `--request-timeout`. */
+  request_timeout?: number;
   results: string;
   report?: string;
   state?: string;
@@ -50,21 +73,26 @@ export interface JobRun {
   report?: string;
 }
 
+/** The run settings every manifest of a job shares: RunConfig minus the per-run paths and the target. */
+export type JobConfig = RunSettings & Pick<RunConfig, "mapping" | "transform">;
+
 export interface Job {
   path: string;
   name: string;
   description?: string;
   runs: JobRun[];
-  /** The run settings every manifest of the job shares (RunConfig minus the per-run paths). */
-  config: Omit<RunConfig, "zoom" | "manifest" | "results">;
-  transform?: FieldsTransform;
-  /** Settings the job runner turns into run settings (state folder, Redis, shard, safety rails). */
-  state?: string;
-  redis?: string;
-  shard?: { index: number; count: number };
-  safety?: { max_failure_rate?: number; max_operations?: number };
+  config: JobConfig;
+  /** Every export column must be mapped or ignored (see `strict` above); only matters with a mapping. */
+  strict: boolean;
 }
 
+/** The job-file keys of run options (`assets_dir`, `safety.max_operations`, …), from the options table. */
+const OPTION_KEYS: [OptionName, string][] = Object.entries(OPTIONS).flatMap(([name, spec]) =>
+  "jobKey" in spec ? [[name as OptionName, spec.jobKey]] : [],
+);
+const SAFETY_KEYS = OPTION_KEYS.map(([, key]) => key.split(".")).flatMap(([outer, inner]) =>
+  outer === "safety" && inner ? [inner] : [],
+);
 const KEYS = [
   "$schema",
   "name",
@@ -72,24 +100,16 @@ const KEYS = [
   "manifest",
   "pick",
   "columns",
+  "strict",
   "transforms",
-  "plan",
-  "share",
-  "concurrency",
-  "only",
-  "assets_dir",
-  "results",
-  "report",
-  "state",
-  "redis",
-  "shard",
-  "safety",
-] as const;
-const SAFETY_KEYS = ["max_failure_rate", "max_operations"] as const;
+  ...new Set(OPTION_KEYS.map(([, key]) => key.split(".")[0] as string)),
+];
 
 export interface LoadJobOptions {
   /** For `{date}` and `{time}`; default now. */
   now?: Date;
+  /** For the default Redis prefix (`ZOOM_ACCOUNT_ID`). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Reads, checks and resolves a job file. Throws ConfigError naming the key for any mistake. */
@@ -99,7 +119,7 @@ export function loadJob(path: string, options: LoadJobOptions = {}): Job {
     text = readFileSync(path, "utf8");
   } catch (error) {
     throw new ConfigError(
-      `Cannot read job file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
+      `Cannot read job file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}. Check the path (jobs/<name>.json).`,
       "E_JOB",
     );
   }
@@ -112,150 +132,140 @@ export function loadJob(path: string, options: LoadJobOptions = {}): Job {
   return checkJob(raw, path, options);
 }
 
+type Fail = (key: string, message: string) => never;
+
 /** Checks a parsed job definition; `path` locates relative paths and names the file in messages. */
 export function checkJob(raw: unknown, path: string, options: LoadJobOptions = {}): Job {
-  const fail = (key: string, message: string): never => {
+  const fail: Fail = (key, message) => {
     throw new ConfigError(`Job file ${path}: "${key}": ${message}`, "E_JOB");
   };
   if (!isObject(raw)) throw new ConfigError(`Job file ${path}: expected a JSON object at the top.`, "E_JOB");
-  for (const key of Object.keys(raw))
-    if (!(KEYS as readonly string[]).includes(key)) {
-      const guess = KEYS.find((k) => near(k, key));
-      fail(
-        key,
-        `unknown key.${guess ? ` Did you mean "${guess}"?` : ""} Known keys: ${KEYS.slice(1).join(", ")}.`,
-      );
-    }
+  checkKeys(raw, KEYS, "", fail);
+  if (raw.safety !== undefined) {
+    if (!isObject(raw.safety))
+      fail("safety", `expected an object with ${SAFETY_KEYS.join(", ")}, got ${show(raw.safety)}.`);
+    checkKeys(raw.safety, SAFETY_KEYS, "safety.", fail);
+  }
 
   const dir = dirname(resolve(path));
   const at = (p: string): string => (isAbsolute(p) ? p : join(dir, p));
-  const str = (key: string, required: boolean): string | undefined => {
-    const v = raw[key];
-    if (v === undefined) return required ? fail(key, "is required.") : undefined;
-    if (typeof v !== "string" || v.trim() === "")
-      return fail(key, `expected a non-empty string, got ${show(v)}.`);
-    return v;
-  };
-
-  const name = str("name", false) ?? basename(path, extname(path));
+  const name = text(raw, "name", fail) ?? basename(path, extname(path));
   if (!/^[\w.-]+$/.test(name))
     fail("name", `expected letters, digits, ".", "_" or "-" (it goes into file names), got ${show(name)}.`);
-  const description = str("description", false);
-  const manifestPattern = str("manifest", true) as string;
-  const pick = raw.pick ?? "latest";
-  if (pick !== "latest" && pick !== "all") fail("pick", `expected "latest" or "all", got ${show(pick)}.`);
+  const description = text(raw, "description", fail);
+  const strict = raw.strict ?? true;
+  if (typeof strict !== "boolean")
+    fail("strict", `expected true (every column mapped or ignored) or false, got ${show(strict)}.`);
 
-  const resultsTemplate = str("results", true) as string;
-  if (![".csv", ".jsonl"].includes(extname(resultsTemplate).toLowerCase()))
-    fail("results", `expected a file ending in .csv or .jsonl, got ${show(resultsTemplate)}.`);
-  const reportTemplate = str("report", false);
-  if (reportTemplate !== undefined && extname(reportTemplate).toLowerCase() !== ".html")
-    fail("report", `expected a file ending in .html, got ${show(reportTemplate)}.`);
-
-  const plan = raw.plan ?? "pro";
-  if (typeof plan !== "string" || !(PLANS as readonly string[]).includes(plan))
-    fail("plan", `expected one of ${PLANS.join(", ")}, got ${show(plan)}.`);
-  const share = raw.share ?? 0.8;
-  if (typeof share !== "number" || !(share > 0 && share <= 1))
-    fail(
-      "share",
-      `expected a number above 0 and at most 1 (the share of the account's rate limits), got ${show(share)}.`,
-    );
-  const concurrency = raw.concurrency;
-  if (
-    concurrency !== undefined &&
-    (!Number.isInteger(concurrency) || (concurrency as number) < 1 || (concurrency as number) > 1000)
-  )
-    fail("concurrency", `expected a whole number from 1 to 1000, got ${show(concurrency)}.`);
-  const only = checkOnly(raw.only, fail);
-  const assetsDir = str("assets_dir", false);
-
+  const source = { job: path };
+  const settings = readRunSettings(jobOptionValues(raw), source, options.env ?? {});
+  if (raw.results === undefined) fail("results", "is required.");
+  const resultsTemplate = readOption("results", raw.results, source) as string;
+  const reportTemplate = readOption("report", raw.report, source);
   const mapping = checkColumns(raw.columns, fail);
   const transform =
     raw.transforms === undefined
       ? undefined
       : compileTransforms(raw.transforms, (key, msg) => fail(`transforms${key}`, msg));
 
-  const state = str("state", false);
-  const redis = str("redis", false);
-  if (redis !== undefined && !/^rediss?:\/\//.test(redis))
-    fail("redis", `expected a redis:// or rediss:// URL, got ${show(redis)}.`);
-  const shardText = str("shard", false);
-  let shard: Job["shard"];
-  if (shardText !== undefined) {
-    const m = /^(\d+)\/(\d+)$/.exec(shardText);
-    const index = Number(m?.[1]);
-    const count = Number(m?.[2]);
-    if (!m || count < 1 || index >= count)
-      fail(
-        "shard",
-        `expected "<index>/<count>" with 0 <= index < count (for example "0/4"), got ${show(shardText)}.`,
-      );
-    shard = { index, count };
-  }
-  const safety = checkSafety(raw.safety, fail);
-
-  const now = options.now ?? new Date();
-  const iso = now.toISOString();
-  const fill = (template: string, file: string): string =>
-    template
-      .replaceAll("{date}", iso.slice(0, 10))
-      .replaceAll("{time}", iso.slice(11, 19).replaceAll(":", ""))
-      .replaceAll("{job}", name)
-      .replaceAll("{file}", file);
-
-  let manifests = expandGlob(at(manifestPattern), (msg) => fail("manifest", msg));
-  if (pick === "latest") manifests = manifests.slice(-1);
-  if (manifests.length > 1 && !resultsTemplate.includes("{file}"))
-    fail(
-      "results",
-      `"pick": "all" matched ${manifests.length} files; put {file} in the results name so each gets its own results file.`,
-    );
-  const runs = manifests.map((manifest): JobRun => {
-    const file = basename(manifest, extname(manifest));
-    return {
-      manifest,
-      results: at(fill(resultsTemplate, file)),
-      ...(reportTemplate ? { report: at(fill(reportTemplate, file)) } : {}),
-    };
+  const fill = fillTemplate(name, options.now ?? new Date());
+  const runs = jobRuns(raw, fail, at, {
+    results: resultsTemplate,
+    ...(reportTemplate !== undefined ? { report: reportTemplate } : {}),
+    fill,
   });
-
   return {
     path,
     name,
     ...(description ? { description } : {}),
     runs,
+    strict: strict as boolean,
     config: {
-      plan: plan as Plan,
-      share: share as number,
-      ...(concurrency !== undefined ? { concurrency: concurrency as number } : {}),
-      ...(only ? { only } : {}),
-      ...(assetsDir ? { assetsDir: at(assetsDir) } : {}),
+      ...settings,
+      ...(settings.assetsDir !== undefined ? { assetsDir: at(settings.assetsDir) } : {}),
+      ...(settings.state !== undefined ? { state: at(fill(settings.state, name)) } : {}),
       ...(mapping ? { mapping } : {}),
+      ...(transform ? { transform } : {}),
     },
-    ...(transform ? { transform } : {}),
-    ...(state ? { state: at(fill(state, name)) } : {}),
-    ...(redis ? { redis } : {}),
-    ...(shard ? { shard } : {}),
-    ...(safety ? { safety } : {}),
   };
 }
 
-type Fail = (key: string, message: string) => never;
-
-function checkOnly(value: unknown, fail: Fail): ReadonlySet<OpKind> | undefined {
-  if (value === undefined) return undefined;
-  const parts = typeof value === "string" ? value.split(",") : Array.isArray(value) ? value : null;
-  if (!parts) return fail("only", `expected a list of ${OP_KINDS.join(", ")}, got ${show(value)}.`);
-  const ops = new Set<OpKind>();
-  for (const part of parts) {
-    const op = typeof part === "string" ? part.trim() : part;
-    if (typeof op !== "string" || !(OP_KINDS as readonly string[]).includes(op))
-      fail("only", `expected a list of ${OP_KINDS.join(", ")}, got ${show(part)} in it.`);
-    ops.add(op as OpKind);
+/** The job's option keys as raw option values (`assets_dir` → assetsDir), for readRunSettings. */
+function jobOptionValues(raw: Record<string, unknown>): RawOptions {
+  const values: RawOptions = {};
+  for (const [name, key] of OPTION_KEYS) {
+    const [outer = "", inner] = key.split(".");
+    const value =
+      inner === undefined ? raw[outer] : (raw[outer] as Record<string, unknown> | undefined)?.[inner];
+    if (value !== undefined) values[name] = value;
   }
-  if (ops.size === 0) fail("only", `expected at least one of ${OP_KINDS.join(", ")}.`);
-  return ops;
+  return values;
+}
+
+/** The manifests the job runs (a glob, latest or all), each with its results and report paths. */
+function jobRuns(
+  raw: Record<string, unknown>,
+  fail: Fail,
+  at: (p: string) => string,
+  paths: { results: string; report?: string; fill: (template: string, file: string) => string },
+): JobRun[] {
+  const pattern = text(raw, "manifest", fail) ?? fail("manifest", "is required.");
+  const pick = raw.pick ?? "latest";
+  if (pick !== "latest" && pick !== "all") fail("pick", `expected "latest" or "all", got ${show(pick)}.`);
+  let manifests = expandGlob(at(pattern), (msg) => fail("manifest", msg));
+  if (pick === "latest") manifests = manifests.slice(-1);
+  if (manifests.length > 1 && !paths.results.includes("{file}"))
+    fail(
+      "results",
+      `"pick": "all" matched ${manifests.length} files; put {file} in the results name so each gets its own results file.`,
+    );
+  return manifests.map((manifest): JobRun => {
+    const file = basename(manifest, extname(manifest));
+    return {
+      manifest,
+      results: at(paths.fill(paths.results, file)),
+      ...(paths.report !== undefined ? { report: at(paths.fill(paths.report, file)) } : {}),
+    };
+  });
+}
+
+/** Fills `{date}`, `{time}` (UTC), `{job}` and `{file}` in a file name. */
+function fillTemplate(job: string, now: Date): (template: string, file: string) => string {
+  const iso = now.toISOString();
+  return (template, file) =>
+    template
+      .replaceAll("{date}", iso.slice(0, 10))
+      .replaceAll("{time}", iso.slice(11, 19).replaceAll(":", ""))
+      .replaceAll("{job}", job)
+      .replaceAll("{file}", file);
+}
+
+function checkKeys(raw: Record<string, unknown>, known: readonly string[], prefix: string, fail: Fail): void {
+  for (const key of Object.keys(raw)) {
+    if (known.includes(key)) continue;
+    const guess = closestName(key, known);
+    fail(
+      `${prefix}${key}`,
+      `unknown key.${guess ? ` Did you mean "${guess}"?` : ""} Known keys: ${known.filter((k) => k !== "$schema").join(", ")}.`,
+    );
+  }
+}
+
+function text(raw: Record<string, unknown>, key: string, fail: Fail): string | undefined {
+  const v = raw[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || v.trim() === "")
+    return fail(key, `expected a non-empty string, got ${show(v)}.`);
+  return v;
+}
+
+const MANIFEST_COLUMNS = [...KNOWN_COLUMNS, ...USER_ALIASES];
+
+/** The canonical column a mapping target names (`Email` → user, `First_Name` → first_name). */
+export function canonicalColumn(target: string): string | undefined {
+  const lower = target.trim().toLowerCase();
+  if (USER_ALIASES.some((a) => a.toLowerCase() === lower)) return "user";
+  return KNOWN_COLUMNS.find((c) => c.toLowerCase() === lower);
 }
 
 function checkColumns(value: unknown, fail: Fail): Record<string, string | null> | undefined {
@@ -265,7 +275,6 @@ function checkColumns(value: unknown, fail: Fail): Record<string, string | null>
       "columns",
       `expected an object of export header -> manifest column (or null to ignore), got ${show(value)}.`,
     );
-  const known = new Set([...KNOWN_COLUMNS, ...USER_ALIASES].map((c) => c.toLowerCase()));
   const mapping: Record<string, string | null> = {};
   for (const [header, target] of Object.entries(value)) {
     if (target !== null && typeof target !== "string")
@@ -273,8 +282,8 @@ function checkColumns(value: unknown, fail: Fail): Record<string, string | null>
         `columns.${header}`,
         `expected a manifest column name or null (to ignore the column), got ${show(target)}.`,
       );
-    if (typeof target === "string" && !known.has(target.trim().toLowerCase())) {
-      const guess = [...KNOWN_COLUMNS, ...USER_ALIASES].find((c) => near(c, target));
+    if (typeof target === "string" && canonicalColumn(target) === undefined) {
+      const guess = closestName(target, MANIFEST_COLUMNS);
       fail(
         `columns.${header}`,
         `${show(target)} is not a manifest column.${guess ? ` Did you mean "${guess}"?` : ""} Use one of: ${KNOWN_COLUMNS.join(", ")}, or null to ignore the column.`,
@@ -283,31 +292,6 @@ function checkColumns(value: unknown, fail: Fail): Record<string, string | null>
     mapping[header] = target as string | null;
   }
   return mapping;
-}
-
-function checkSafety(value: unknown, fail: Fail): Job["safety"] {
-  if (value === undefined) return undefined;
-  if (!isObject(value))
-    return fail("safety", `expected an object with ${SAFETY_KEYS.join(", ")}, got ${show(value)}.`);
-  const out: NonNullable<Job["safety"]> = {};
-  for (const [key, v] of Object.entries(value)) {
-    if (key === "max_failure_rate") {
-      if (typeof v !== "number" || !(v > 0 && v <= 1))
-        fail(
-          "safety.max_failure_rate",
-          `expected a number above 0 and at most 1 (0.05 stops the run when 5% fail), got ${show(v)}.`,
-        );
-      out.max_failure_rate = v as number;
-    } else if (key === "max_operations") {
-      if (!Number.isInteger(v) || (v as number) < 1)
-        fail(
-          "safety.max_operations",
-          `expected a whole number of at least 1 (the most operations one run may send), got ${show(v)}.`,
-        );
-      out.max_operations = v as number;
-    } else fail(`safety.${key}`, `unknown key; known keys: ${SAFETY_KEYS.join(", ")}.`);
-  }
-  return out;
 }
 
 /** `*` and `?` in the last path segment only; matches sorted by name. */
@@ -352,27 +336,4 @@ function isFile(path: string): boolean {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-export function show(v: unknown): string {
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 60 ? text.slice(0, 57) + "..." : text;
-}
-
-/** One edit (or one swap of neighbours) apart, or the same ignoring case, `-` and `_`. */
-function near(a: string, b: string): boolean {
-  const norm = (s: string): string => s.toLowerCase().replace(/[-_]/g, "");
-  const x = norm(a);
-  const y = norm(b);
-  if (x === y) return true;
-  if (Math.abs(x.length - y.length) > 1) return false;
-  let i = 0;
-  while (i < x.length && x[i] === y[i]) i++;
-  const swapped = x[i] === y[i + 1] && x[i + 1] === y[i] && x.slice(i + 2) === y.slice(i + 2);
-  return (
-    swapped ||
-    x.slice(i + 1) === y.slice(i + 1) ||
-    x.slice(i + 1) === y.slice(i) ||
-    x.slice(i) === y.slice(i + 1)
-  );
 }

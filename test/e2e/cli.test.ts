@@ -1,9 +1,9 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli.js";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { sandboxEnv, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { normalise, readResults, sortResults } from ".././helpers/results.js";
 
 function capture(env: NodeJS.ProcessEnv = {}) {
@@ -31,6 +31,12 @@ const normaliseSummary = (s: Record<string, unknown>): Record<string, unknown> =
   finished_at: "<time>",
   elapsed_ms: 0,
   throughput_per_second: 0,
+  labels: Object.fromEntries(
+    Object.entries((s.labels ?? {}) as Record<string, Record<string, unknown>>).map(([label, figures]) => [
+      label,
+      "starts_per_second" in figures ? { ...figures, starts_per_second: "<per second>" } : figures,
+    ]),
+  ),
 });
 
 const demoCopy = (): string => {
@@ -142,5 +148,112 @@ describe("the command line", () => {
     expect(c.stdout()).toMatch(/Light: 8 requests at 64\/s/);
     expect(c.stdout()).toMatch(/Medium: 11 requests at 48\/s/);
     expect(c.stdout()).toMatch(/ETA: 1 s/);
+  });
+  it("creates the folder of --log-file (cron writes logs/<date>.log into a folder nobody made)", async () => {
+    const dir = demoCopy();
+    const log = join(dir, "logs", "nightly", "run.log");
+    const c = capture();
+    const code = await main(
+      ["run", join(dir, "manifest.csv"), "--sandbox", "--log-file", log, "--progress", "off"],
+      c.io,
+    );
+    expect(c.stderr()).not.toMatch(/ENOENT|internal error/);
+    expect(code).toBe(0);
+    expect(statSync(log).mode & 0o777).toBe(0o600);
+    const events = readFileSync(log, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(events).toContain("run.finished");
+  });
+
+  it("writes the results to <manifest without extension>.results.csv beside the manifest by default", async () => {
+    const dir = demoCopy();
+    const c = capture();
+    expect(await main(["run", join(dir, "manifest.csv"), "--sandbox", "--log-level", "silent"], c.io)).toBe(
+      0,
+    );
+    const results = join(dir, "manifest.results.csv");
+    expect(readResults(results)).toHaveLength(19);
+    expect(existsSync(`${results}.summary.json`)).toBe(true);
+    expect(c.stdout()).toContain(`results: ${results}`);
+  });
+
+  it("run --resume with no results file yet is a fresh run (cron can always pass it), then resumes", async () => {
+    const dir = demoCopy();
+    const results = join(dir, "out.csv");
+    const argv = ["run", join(dir, "manifest.csv"), "--sandbox", "--results", results, "--resume"];
+    const first = capture();
+    expect(await main([...argv, "--log-level", "silent"], first.io)).toBe(0);
+    expect(first.stderr()).not.toMatch(/no results file/);
+    expect(readResults(results).map((l) => l.outcome)).toEqual(Array(19).fill("ok"));
+    const again = capture();
+    expect(await main([...argv, "--log-level", "silent"], again.io)).toBe(0);
+    expect(readResults(results)).toHaveLength(19); // nothing was sent again
+  });
+
+  it("sandbox --env-file writes the settings it prints, mode 0600, until stopped", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "zb-cli-"));
+    const file = join(dir, "conf", "sandbox.env");
+    const stop = new AbortController();
+    const c = capture();
+    const running = main(["sandbox", "--env-file", file, "--account-id", "acct-1"], {
+      ...c.io,
+      signal: stop.signal,
+    });
+    await expect.poll(() => existsSync(file), { timeout: 10_000 }).toBe(true);
+    stop.abort(new Error("SIGINT"));
+    expect(await running).toBe(0);
+    const text = readFileSync(file, "utf8");
+    expect(text).toBe(c.stdout());
+    expect(
+      text
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.split("=")[0]),
+    ).toEqual(["ZOOM_API_URL", "ZOOM_OAUTH_URL", "ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET"]);
+    expect(text).toContain("ZOOM_ACCOUNT_ID=acct-1\n");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it("report --json for one file, and --html and --json for several", async () => {
+    sandbox = await startSandbox();
+    const dir = demoCopy();
+    const env = sandboxEnv(sandbox);
+    for (const shard of ["0/2", "1/2"]) {
+      const c = capture(env);
+      const argv = ["run", join(dir, "manifest.csv"), "--results", join(dir, "r.csv"), "--shard", shard];
+      expect(await main([...argv, "--log-level", "silent", "--progress", "off"], c.io)).toBe(0);
+    }
+    const shards = [join(dir, "r.shard-0-of-2.csv"), join(dir, "r.shard-1-of-2.csv")];
+    const one = capture();
+    expect(await main(["report", shards[0] as string, "--json", join(dir, "one.json")], one.io)).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, "one.json"), "utf8"))).toMatchObject({
+      files: [{ path: shards[0] }],
+    });
+    const many = capture();
+    const argv = ["report", ...shards, "--html", join(dir, "all.html"), "--json", join(dir, "all.json")];
+    expect(await main(argv, many.io)).toBe(0);
+    expect(many.stdout()).toMatch(/19 operations in 2 results files: ok 19/);
+    expect(readFileSync(join(dir, "all.html"), "utf8")).toMatch(/^<!doctype html>/);
+    expect(JSON.parse(readFileSync(join(dir, "all.json"), "utf8"))).toMatchObject({ operations: 19 });
+    expect(statSync(join(dir, "all.html")).mode & 0o777).toBe(0o600);
+  });
+
+  it("validate reads a semicolon export with --delimiter and writes the invalid rows with --invalid-rows", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "zb-cli-"));
+    writeFileSync(
+      join(dir, "m.csv"),
+      "user;job_title;type\nbob@example.com;Boss;1\ncarol@example.com;Lead;7\n",
+    );
+    const c = capture();
+    const code = await main(
+      ["validate", join(dir, "m.csv"), "--delimiter", "semicolon", "--invalid-rows", join(dir, "fix.csv")],
+      c.io,
+    );
+    expect(c.stderr()).toBe("");
+    expect(code).toBe(1);
+    expect(c.stdout()).toMatch(/2 records, 1 operations to send, 1 invalid/);
+    expect(readFileSync(join(dir, "fix.csv"), "utf8")).toContain("carol@example.com");
   });
 });

@@ -4,11 +4,9 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli.js";
 import { ConfigError } from "../../src/errors.js";
-import { runJobCommand } from "../../src/job/command.js";
 import { checkJob, compileTransforms, loadJob } from "../../src/job/index.js";
-import { silentLogger } from "../../src/log.js";
 import { readResults } from "../../src/report/read.js";
-import { startSandbox, type Sandbox, sandboxTarget } from "../../src/sandbox/index.js";
+import { sandboxEnv, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 
 let sandbox: Sandbox | undefined;
 afterEach(async () => {
@@ -23,39 +21,31 @@ function jobsCopy(): string {
   return join(dir, "jobs");
 }
 
-async function runExample(file: string, env: NodeJS.ProcessEnv = {}) {
-  sandbox = await startSandbox();
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runJobCommand({
-    file,
-    sandbox: false,
-    dryRun: false,
-    logger: silentLogger,
-    stdout: { write: (t: string) => out.push(t) },
-    stderr: { write: (t: string) => err.push(t) },
-    env,
-    progress: "off",
-    progressIntervalMs: 10_000,
-    now: new Date("2026-11-24T02:00:00Z"),
-    zoom: sandboxTarget(sandbox),
-  });
-  return { code, stdout: out.join(""), stderr: err.join(""), state: sandbox.state };
-}
+const NOW = Date.parse("2026-11-24T02:00:00Z");
 
-const capture = () => {
+const capture = (env: NodeJS.ProcessEnv = {}) => {
   const out: string[] = [];
   const err: string[] = [];
   return {
     io: {
       stdout: { write: (t: string) => out.push(t) },
       stderr: { write: (t: string) => err.push(t) },
-      env: {},
+      env,
+      now: () => NOW,
     },
     stdout: () => out.join(""),
     stderr: () => err.join(""),
   };
 };
+
+/** `zoom-bulk job <file>` against this test's sandbox, through the settings `zoom-bulk sandbox` prints. */
+async function runJob(file: string, env: NodeJS.ProcessEnv = {}, flags: string[] = []) {
+  sandbox ??= await startSandbox();
+  const c = capture({ ...sandboxEnv(sandbox), ...env });
+  const code = await main(["job", file, "--log-level", "silent", "--progress", "off", ...flags], c.io);
+  return { code, stdout: c.stdout(), stderr: c.stderr(), state: sandbox.state };
+}
+const runExample = runJob;
 
 describe("the example jobs run against the sandbox", () => {
   it("nightly HR sync: newest Workday export, mapped columns, transforms, dated results and report", async () => {
@@ -65,7 +55,7 @@ describe("the example jobs run against the sandbox", () => {
     // The newest export (by the date in its name) ran, not the older one.
     expect(r.stderr).toContain("workday-export-2026-11-23.csv");
     const results = join(jobs, "..", "results", "nightly-hr-sync-2026-11-24.csv");
-    const lines = readResults(results);
+    const lines = readResults(results).sort((a, b) => a.row - b.row);
     expect(lines.map((l) => [l.row, l.user, l.op, l.outcome])).toEqual([
       [1, "alice@example.com", "profile", "ok"],
       [2, "bob@example.com", "profile", "ok"],
@@ -99,6 +89,7 @@ describe("the example jobs run against the sandbox", () => {
     expect(r.code).toBe(0);
     const results = join(jobs, "..", "results", "migration-pictures-backgrounds-2026-11-24-020000.csv");
     const lines = readResults(results);
+    lines.sort((a, b) => a.row - b.row);
     expect(lines.filter((l) => l.op === "picture").map((l) => [l.user, l.outcome])).toEqual([
       ["alice@example.com", "ok"],
       ["bob@example.com", "ok"],
@@ -134,6 +125,7 @@ describe("the example jobs run against the sandbox", () => {
     const jobs = jobsCopy();
     const c = capture();
     expect(await main(["job", join(jobs, "nightly-hr-sync.json"), "--dry-run"], c.io)).toBe(0);
+    expect(readdirSync(join(jobs, ".."))).not.toContain("results"); // a dry run creates nothing
     expect(c.stdout()).toMatch(/8 records, 8 operations to send, 0 invalid/);
   });
 });
@@ -185,7 +177,23 @@ describe("job files with mistakes", () => {
       { ...base, transforms: { dept: [{ map: { FIN: 1 } }] } },
       /"transforms.dept\[0\]": "map": expected an object of text -> text/,
     ],
-    ["a bad shard", { ...base, shard: "4/4" }, /"shard": expected "<index>\/<count>"/],
+    ["a bad shard", { ...base, shard: "4/4" }, /"shard": expected an index from 0 to 3 for 4 shards/],
+    [
+      "a shard beyond the flag's upper bound",
+      { ...base, shard: "5/100000" },
+      /"shard": expected <i>\/<n> with n from 1 to 10000/,
+    ],
+    ["a strict that is not a boolean", { ...base, strict: "yes" }, /"strict": expected true .* or false/],
+    [
+      "an unknown safety key, with a guess",
+      { ...base, safety: { max_operation: 5 } },
+      /"safety.max_operation": unknown key\. Did you mean "max_operations"\?/,
+    ],
+    [
+      "a request timeout out of range",
+      { ...base, request_timeout: 0 },
+      /"request_timeout": expected seconds from 1 to 600, got 0\. For example: "request_timeout": 30\./,
+    ],
     [
       "a bad safety rail",
       { ...base, safety: { max_failure_rate: 5 } },
@@ -194,7 +202,7 @@ describe("job files with mistakes", () => {
     [
       "an unknown op",
       { ...base, only: ["profile", "avatar"] },
-      /"only": expected a list of profile, password, picture, virtual_background, got "avatar"/,
+      /"only": expected a list of profile, password, picture, virtual_background, got "avatar"\. For example: "only": "profile,password"\./,
     ],
     [
       "a bad redis URL",
@@ -237,7 +245,73 @@ describe("job files with mistakes", () => {
     expect(job.runs).toEqual([
       { manifest: join(dir, "m.csv"), results: join(dir, "..", "r", "hr-2026-01-02-030405.csv") },
     ]);
-    expect(job.config).toMatchObject({ plan: "pro", share: 0.8, mapping: base.columns });
+    expect(job.config).toEqual({ plan: "pro", share: 0.8, maxFailureRate: 0.5, mapping: base.columns });
+    expect(job.strict).toBe(true);
+  });
+});
+
+describe("re-running a job", () => {
+  it("`job … --resume` sends only what is not done; with no results file yet it is a fresh run", async () => {
+    const jobs = jobsCopy();
+    const file = join(jobs, "migration-pictures-backgrounds.json");
+    const first = await runJob(file, {}, ["--resume"]);
+    expect(first.stderr).not.toMatch(/Unknown argument|no results file/);
+    expect(first.code).toBe(0);
+    const uploads = () => first.state.log.filter((e) => e.path.startsWith("/v2/")).length;
+    const sent = uploads();
+    expect(sent).toBeGreaterThanOrEqual(10);
+    const again = await runJob(file, {}, ["--resume"]);
+    expect(again.code).toBe(0);
+    expect(uploads()).toBe(sent); // nothing sent twice
+    const results = join(jobs, "..", "results", "migration-pictures-backgrounds-2026-11-24-020000.csv");
+    expect(readResults(results).filter((l) => l.outcome === "ok")).toHaveLength(10);
+  });
+});
+
+describe("strict column mappings", () => {
+  const exportCsv =
+    "Work Email,Title,Type,Company\nbob@example.com,Staff Engineer,Full-time,Other Corp\ncarol@example.com,Lead,Part-time,Other Corp\n";
+  const setup = (job: Record<string, unknown>): string => {
+    const dir = mkdtempSync(join(tmpdir(), "zb-strict-"));
+    writeFileSync(join(dir, "export.csv"), exportCsv);
+    const base = {
+      manifest: "export.csv",
+      results: "out.csv",
+      columns: { "Work Email": "email", Title: "job_title" },
+    };
+    writeFileSync(join(dir, "job.json"), JSON.stringify({ ...base, ...job }));
+    return join(dir, "job.json");
+  };
+
+  it("stops a job (exit 2) naming the columns its mapping leaves out, and sends nothing; strict is the default", async () => {
+    for (const job of [{}, { strict: true }]) {
+      const r = await runJob(setup(job));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        /job\.json: "columns": .*export\.csv has columns "type", "company" .* that the mapping does not name, and the job is strict/,
+      );
+      expect(r.stderr).toMatch(/"<export header>": null/);
+      expect(r.state.log).toEqual([]);
+    }
+    const dry = capture();
+    expect(await main(["job", setup({}), "--dry-run"], dry.io)).toBe(2);
+  });
+
+  it("runs once every column is mapped or ignored", async () => {
+    const r = await runJob(
+      setup({ columns: { "Work Email": "email", Title: "job_title", Type: null, Company: null } }),
+    );
+    expect(r.code).toBe(0);
+    expect(r.state.getUser("bob@example.com")?.profile.job_title).toBe("Staff Engineer");
+    expect(r.state.getUser("bob@example.com")?.profile.company).toBeUndefined();
+  });
+
+  it('`"strict": false` uses unmapped columns that carry a manifest column\'s name, as before', async () => {
+    const r = await runJob(
+      setup({ strict: false, columns: { "Work Email": "email", Title: "job_title", Type: null } }),
+    );
+    expect(r.code).toBe(0);
+    expect(r.state.getUser("bob@example.com")?.profile.company).toBe("Other Corp");
   });
 });
 

@@ -72,6 +72,20 @@ describe("progress", () => {
     expect(stdout).toMatch(/zoom-bulk: 120 operations/);
   }, 60_000);
 
+  it("on a terminal, the human summary comes before the run's JSON/log detail", async () => {
+    const m = manifest(20);
+    const command = `${process.execPath} ${cli} run ${m} --sandbox --results ${m}.results.csv --log-level info`;
+    const { code, stdout } = await run("script", ["-qfec", command, "/dev/null"]);
+    expect(code).toBe(0);
+    const summary = stdout.indexOf("zoom-bulk: 20 operations");
+    const finished = stdout.indexOf("run.finished");
+    expect(summary).toBeGreaterThan(-1);
+    expect(finished).toBeGreaterThan(-1);
+    expect(summary).toBeLessThan(finished);
+    // The display's last frame is drawn before the summary too.
+    expect(stdout.lastIndexOf("rows read 20/20")).toBeLessThan(summary);
+  }, 60_000);
+
   it("elsewhere (cron, CI, a pod), logs a structured run.progress line every interval and no terminal noise", async () => {
     const m = manifest(60);
     const { code, stdout, stderr } = await run(process.execPath, [

@@ -5,23 +5,12 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors.js";
 import { mergeResults } from "../../src/report/merge.js";
 import { formatResult } from "../../src/report/results.js";
-import { formatShard, inShard, parseShard, shardOf, shardResultsPath } from "../../src/shard.js";
+import { formatShard, inShard, shardOf, shardResultsPath } from "../../src/shard.js";
 import type { ResultLine } from "../../src/types.js";
 
-describe("parseShard", () => {
-  it("reads a 0-based i/n", () => {
-    expect(parseShard(undefined)).toBeUndefined();
-    expect(parseShard("0/3")).toEqual({ index: 0, count: 3 });
-    expect(parseShard(" 2 / 3 ")).toEqual({ index: 2, count: 3 });
-    expect(parseShard("0/1")).toEqual({ index: 0, count: 1 });
+describe("formatShard", () => {
+  it("writes i/n", () => {
     expect(formatShard({ index: 1, count: 4 })).toBe("1/4");
-  });
-
-  it("refuses anything else with a message that names the flag, the range and an example", () => {
-    expect(() => parseShard("3/3")).toThrow(ConfigError);
-    expect(() => parseShard("3/3")).toThrow(/0-based.*from 0 to 2.*--shard 2\/3/);
-    for (const bad of ["1", "a/3", "1/0", "-1/3", "1/3/4", "", "1.5/3", "0/10001"])
-      expect(() => parseShard(bad), bad).toThrow(/--shard: expected <i>\/<n>/);
   });
 });
 
