@@ -30,15 +30,14 @@ export async function main(): Promise<SyncFigures> {
     results: join(dir, results),
     plan: "business",
     share: 0.8,
-    limitsScale: 50,
     state: join(dir, "state"),
     zoom: sandboxTarget(sandbox),
   });
   try {
-    await runBatch(config("first.csv"));
+    await runBatch(config("first.csv"), { limitsScale: 50 });
     sandbox.state.reset();
     const started = performance.now();
-    const second = await runBatch(config("second.csv"));
+    const second = await runBatch(config("second.csv"), { limitsScale: 50 });
     const figures = {
       rows: ROWS,
       seconds: Math.round((performance.now() - started) / 10) / 100,

@@ -100,7 +100,7 @@ export const EXIT = {
 } as const;
 
 /** Why a run stopped early; the summary's `stop_reason`. */
-export type StopReason = "safety" | "auth" | "dependency" | "internal" | "sigint" | "sigterm";
+export type StopReason = "usage" | "safety" | "auth" | "dependency" | "internal" | "sigint" | "sigterm";
 
 /** What the exit code is decided from: a run's outcome counts and why it stopped, if it did. */
 export interface ExitFacts {
@@ -119,6 +119,8 @@ export function exitCodeFor(what: ExitFacts | unknown): number {
         return EXIT.sigint;
       case "sigterm":
         return EXIT.sigterm;
+      case "usage":
+        return EXIT.usage;
       case "auth":
         return EXIT.auth;
       case "dependency":

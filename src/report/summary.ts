@@ -1,6 +1,8 @@
 import { writeFileSync } from "node:fs";
+import type { StopReason } from "../errors.js";
 import type { LabelStats } from "../limit/index.js";
 import { OUTCOMES, type Outcome, type ResultLine } from "../types.js";
+import { LABELS, type Label } from "../zoom/labels.js";
 
 /** Per-label figures the limiter measured during the run (see LabelStats). */
 export type LabelSummary = LabelStats;
@@ -24,12 +26,15 @@ export interface Summary {
   throughput_per_second: number;
   /** After a daily limit: the earliest time a `--resume` can send the deferred operations. */
   next_safe_run_at: string | null;
-  /** Set when the run stopped early: why. */
+  /** Set when the run stopped early: why, for a person; `"running"` while it runs. */
   stopped: string | null;
+  /** Set when the run stopped early: why, as a stable word that decides the exit code. */
+  stop_reason: StopReason | null;
+  /** The process's exit code (`exitCodeFor`), interruptions included. */
   exit_code: number;
 }
 
-/** Counts results as they are written; `finish` turns them into the summary. */
+/** Counts results as they are written; `counts` gives the summary's tallies. */
 export class SummaryCounter {
   readonly outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   readonly byOp: Record<string, Partial<Record<Outcome, number>>> = {};
@@ -54,7 +59,7 @@ export class SummaryCounter {
     if (this.nextSafeRunAt === null || until > this.nextSafeRunAt) this.nextSafeRunAt = until;
   }
 
-  counts(): Pick<Summary, "operations" | "outcomes" | "by_op" | "zoom_codes"> {
+  counts(): Counts {
     return {
       operations: this.operations,
       outcomes: this.outcomes,
@@ -62,6 +67,30 @@ export class SummaryCounter {
       zoom_codes: this.zoomCodes,
     };
   }
+}
+
+export type Counts = Pick<Summary, "operations" | "outcomes" | "by_op" | "zoom_codes">;
+
+/**
+ * The tallies of a whole results file, streamed: the latest line of each (row, op, target) counts,
+ * so after a `--resume` the summary covers the whole job, earlier runs included.
+ */
+export async function countResults(lines: AsyncIterable<ResultLine>): Promise<Counts> {
+  const latest = new Map<string, ResultLine>();
+  for await (const line of lines) latest.set(`${line.row}\u0000${line.op}\u0000${line.target}`, line);
+  const counter = new SummaryCounter();
+  for (const line of latest.values()) counter.add(line);
+  return counter.counts();
+}
+
+/** The limiters' per-label figures, for the labels that sent anything. */
+export function labelSummaries(stats: Record<Label, LabelStats>): Record<string, LabelSummary> {
+  const labels: Record<string, LabelSummary> = {};
+  for (const label of LABELS) {
+    const s = stats[label];
+    if (s && s.requests > 0) labels[label] = s;
+  }
+  return labels;
 }
 
 /** Written when a run starts, so the manifest's fingerprint is on disk even if the run is killed. */
@@ -83,6 +112,7 @@ export function emptySummary(
     throughput_per_second: 0,
     next_safe_run_at: null,
     stopped: "running",
+    stop_reason: null,
     exit_code: 0,
   };
 }

@@ -1,9 +1,11 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { chmod, mkdir } from "node:fs/promises";
+import { chmod, mkdir, readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
 import { Redis } from "ioredis";
-import { ConfigError } from "../errors.js";
+import type { ZoomTarget } from "../config.js";
+import { ConfigError, DependencyError } from "../errors.js";
 import type { Operation } from "../types.js";
 
 /**
@@ -13,6 +15,10 @@ import type { Operation } from "../types.js";
  *
  * Passwords are fingerprinted with an HMAC keyed by a random secret kept in the store, never as
  * plain hashes; files by their content's SHA-256.
+ *
+ * Every key names the Zoom account and API it belongs to (`accountScope`), so one state folder
+ * shared by a sandbox trial and the live account, or by two accounts, never reports a change as
+ * `unchanged` on the account that has not received it.
  */
 export interface StateStore {
   get(key: string): Promise<string | undefined>;
@@ -24,7 +30,11 @@ export interface StateStore {
 
 const SECRET_KEY = "\u0000secret";
 
-/** A LevelDB folder on disk (classic-level: prebuilt binaries ship inside the npm package). */
+/**
+ * A LevelDB folder on disk (classic-level: prebuilt binaries ship inside the npm package). The
+ * folder is 0700 and its files 0600 (LevelDB creates them with the process's umask: they are
+ * tightened when the store opens and when it closes).
+ */
 export async function openLevelState(path: string): Promise<StateStore> {
   await mkdir(path, { recursive: true, mode: 0o700 });
   await chmod(path, 0o700);
@@ -39,6 +49,7 @@ export async function openLevelState(path: string): Promise<StateStore> {
         : `--state: cannot open ${path} (${(error as Error).message}); name a folder zoom-bulk may create and write.`,
     );
   }
+  await tightenFiles(path);
   return {
     get: (key) => db.get(key),
     put: (key, value) => db.put(key, value),
@@ -47,30 +58,63 @@ export async function openLevelState(path: string): Promise<StateStore> {
         (k) => db.get(k),
         (k, v) => db.put(k, v),
       ),
-    close: () => db.close(),
+    close: async () => {
+      await db.close();
+      await tightenFiles(path);
+    },
   };
 }
 
-/** A Redis hash, shared by every process of a clustered run (`--redis`). */
+async function tightenFiles(folder: string): Promise<void> {
+  for (const name of await readdir(folder)) await chmod(join(folder, name), 0o600);
+}
+
+/** How long one Redis command of the state store may take before the run stops (exit 6). */
+export const REDIS_STATE_TIMEOUT_MS = 5_000;
+
+/**
+ * A Redis hash, shared by every process of a clustered run (`--redis`). Every command has a
+ * deadline (`REDIS_STATE_TIMEOUT_MS`): a Redis that is down, frozen or refuses the password fails
+ * the run with a DependencyError (exit 6) instead of hanging it.
+ */
 export async function openRedisState(url: string, name: string): Promise<StateStore> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  await redis.connect();
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: REDIS_STATE_TIMEOUT_MS,
+    commandTimeout: REDIS_STATE_TIMEOUT_MS,
+    enableOfflineQueue: false,
+    retryStrategy: (times) => (times > 3 ? null : 200 * times),
+  });
+  // Failures reach the caller through the commands; without a listener ioredis prints each one.
+  redis.on("error", () => {});
+  const failed = (error: unknown): never => {
+    throw new DependencyError(
+      "redis",
+      `Redis (--state with --redis) failed: ${(error as Error).message}. Check that Redis is up and the URL and password are right, then rerun with --resume.`,
+      { cause: error },
+    );
+  };
+  await redis.connect().catch((error: unknown) => {
+    redis.disconnect();
+    failed(error);
+  });
   const hash = `zoom-bulk:state:${name}`;
   return {
-    get: async (key) => (await redis.hget(hash, key)) ?? undefined,
+    get: async (key) => (await redis.hget(hash, key).catch(failed)) ?? undefined,
     put: async (key, value) => {
-      await redis.hset(hash, key, value);
+      await redis.hset(hash, key, value).catch(failed);
     },
     secret: () =>
       storeSecret(
-        async (k) => (await redis.hget(hash, k)) ?? undefined,
+        async (k) => (await redis.hget(hash, k).catch(failed)) ?? undefined,
         async (k, v) => {
           // Two processes may race to create it: the first one wins, everyone reads that one.
-          await redis.hsetnx(hash, k, v);
+          await redis.hsetnx(hash, k, v).catch(failed);
         },
       ),
     close: async () => {
-      await redis.quit();
+      await redis.quit().catch(() => redis.disconnect());
     },
   };
 }
@@ -87,9 +131,31 @@ async function storeSecret(
   return Buffer.from(value, "hex");
 }
 
-/** The state key of an operation: one user (case-insensitive), one operation, one file name. */
-export function stateKey(op: Operation): string {
-  return `${op.user.toLowerCase()}\u0000${op.op}\u0000${op.target}`;
+/**
+ * The account a state belongs to: the API's origin and the S2S account ID (a ready access token
+ * names no account: the API's origin alone, and the README says so).
+ */
+export function accountScope(zoom: Pick<ZoomTarget, "apiUrl" | "auth">): string {
+  const origin = new URL(zoom.apiUrl).origin;
+  return zoom.auth.kind === "s2s" ? `${origin}#${zoom.auth.accountId}` : origin;
+}
+
+/** The state key of an operation: one account, one user (case-insensitive), one operation, one file name. */
+export function stateKey(op: Operation, account: string): string {
+  return `${account}\u0000${op.user.toLowerCase()}\u0000${op.op}\u0000${op.target}`;
+}
+
+/** An open state store, its HMAC secret, and the account whose changes it remembers. */
+export interface AccountState {
+  store: StateStore;
+  secret: Buffer;
+  account: string;
+}
+
+/** What `op` would apply (its fingerprint), and whether exactly that was applied before. */
+export async function lookup(state: AccountState, op: Operation): Promise<{ applied: string; unchanged: boolean }> {
+  const applied = await fingerprint(op, state.secret);
+  return { applied, unchanged: (await state.store.get(stateKey(op, state.account))) === applied };
 }
 
 /** What the operation would apply, as a fingerprint. */

@@ -40,12 +40,11 @@ describe("daily limits", () => {
       results: join(dir, "r.csv"),
       plan: "pro",
       share: 0.8,
-      limitsScale: 10,
       // Two in flight, so that what the first daily 429 stops is visible.
       concurrency: 2,
       zoom: sandboxTarget(sandbox),
     };
-    const first = await runBatch(config);
+    const first = await runBatch(config, { limitsScale: 10 });
     expect(first.exit_code).toBe(4);
     expect(first.next_safe_run_at).toBe("2026-11-25T00:00:00.000Z");
     expect(first.outcomes).toMatchObject({ ok: 40 + 25, deferred: 15, failed: 0 });
@@ -64,7 +63,7 @@ describe("daily limits", () => {
 
     sandbox.clock.set(new Date("2026-11-25T00:00:01Z"));
     sandbox.state.reset();
-    const second = await runBatch({ ...config, resume: true });
+    const second = await runBatch({ ...config, resume: true }, { limitsScale: 10 });
     expect(second.exit_code).toBe(0);
     expect(second.outcomes).toMatchObject({ ok: 80, deferred: 0 });
     // Only the deferred passwords went out again.
@@ -106,14 +105,13 @@ describe("incremental sync shared through Redis", () => {
         results: join(dir, results),
         plan: "business",
         share: 0.8,
-        limitsScale: 10,
         state: "hr-sync",
         redis: { url: redis.url, prefix: "zoom-bulk:test" },
         zoom: sandboxTarget(sandbox as Sandbox),
       });
-      expect((await runBatch(config("r1.csv"))).outcomes.ok).toBe(50);
+      expect((await runBatch(config("r1.csv"), { limitsScale: 10 })).outcomes.ok).toBe(50);
       sandbox.state.reset();
-      expect((await runBatch(config("r2.csv"))).outcomes).toMatchObject({ ok: 0, unchanged: 50 });
+      expect((await runBatch(config("r2.csv"), { limitsScale: 10 })).outcomes).toMatchObject({ ok: 0, unchanged: 50 });
       expect(sandbox.state.log).toEqual([]);
     } finally {
       await redis.stop();

@@ -1,18 +1,30 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, linkSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors.js";
-import { acquireLock, lockPath } from "../../src/lock.js";
+import { acquireLock, runLockPath } from "../../src/lock.js";
 import { runBatch } from "../../src/run.js";
 import { startSandbox, sandboxTarget } from "../../src/sandbox/index.js";
+import { accountScope, fileSha256 } from "../../src/state/index.js";
+import { startRedis } from "../helpers/redis.js";
 
-const fresh = (): string => lockPath(join(mkdtempSync(join(tmpdir(), "zb-lock-")), "manifest.csv"));
+const fresh = (): string => join(mkdtempSync(join(tmpdir(), "zb-lock-")), "manifest.lock");
+
+describe("runLockPath", () => {
+  it("names one lock per manifest content, account and shard, in the temp folder", () => {
+    const path = runLockPath("sha256:aa", "https://api.zoom.us#acct", undefined);
+    expect(path).toMatch(/zoom-bulk-[0-9a-f]{24}\.lock$/);
+    expect(runLockPath("sha256:aa", "https://api.zoom.us#acct", undefined)).toBe(path);
+    expect(runLockPath("sha256:bb", "https://api.zoom.us#acct", undefined)).not.toBe(path);
+    expect(runLockPath("sha256:aa", "https://api.zoom.us#other", undefined)).not.toBe(path);
+    expect(runLockPath("sha256:aa", "https://api.zoom.us#acct", { index: 0, count: 2 })).not.toBe(path);
+  });
+});
 
 describe("acquireLock", () => {
   it("creates the lock with its owner and removes it on release", () => {
     const path = fresh();
-    expect(path).toMatch(/zoom-bulk-[0-9a-f]{16}\.lock$/);
     const lock = acquireLock(path, "the manifest", { command: "zoom-bulk run manifest.csv", host: "h1" });
     const owner = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
     expect(owner).toMatchObject({ pid: process.pid, host: "h1", command: "zoom-bulk run manifest.csv" });
@@ -76,7 +88,7 @@ describe("acquireLock", () => {
 });
 
 describe("the manifest lock in a run", () => {
-  it("refuses a second run on the same manifest without --redis while the first runs, and frees it after", async () => {
+  it("refuses a second run of the same manifest content (a copy, a hard link) on the same account while the first runs, and frees it after", async () => {
     const dir = mkdtempSync(join(tmpdir(), "zb-lock-run-"));
     const manifest = join(dir, "m.csv");
     writeFileSync(
@@ -91,20 +103,31 @@ describe("the manifest lock in a run", () => {
       share: 1,
       zoom: sandboxTarget(sandbox),
     });
+    const lock = runLockPath(`sha256:${await fileSha256(manifest)}`, accountScope(sandboxTarget(sandbox)), undefined);
+    const copy = join(dir, "copy.csv");
+    const link = join(dir, "link.csv");
+    copyFileSync(manifest, copy);
+    linkSync(manifest, link);
     try {
       const first = runBatch(config("a.csv")); // Free Light: 4/s, so 40 rows take ~10 s
       await new Promise((r) => setTimeout(r, 500));
-      expect(existsSync(lockPath(manifest))).toBe(true);
-      const error = await runBatch(config("b.csv")).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(ConfigError);
-      expect((error as Error).message).toMatch(
-        new RegExp(
-          `^another zoom-bulk run \\(pid ${process.pid} on host .+\\) holds ${lockPath(manifest).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`,
-        ),
-      );
-      expect(existsSync(join(dir, "b.csv"))).toBe(false); // nothing written, nothing sent
+      expect(existsSync(lock)).toBe(true);
+      for (const [other, results] of [
+        [manifest, "b.csv"],
+        [copy, "c.csv"],
+        [link, "d.csv"],
+      ] as const) {
+        const error = await runBatch({ ...config(results), manifest: other }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as Error).message).toMatch(
+          new RegExp(
+            `^another zoom-bulk run \\(pid ${process.pid} on host .+\\) holds ${lock.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`,
+          ),
+        );
+        expect(existsSync(join(dir, results))).toBe(false); // nothing written, nothing sent
+      }
       await first;
-      expect(existsSync(lockPath(manifest))).toBe(false);
+      expect(existsSync(lock)).toBe(false);
     } finally {
       await sandbox.close();
     }
@@ -147,6 +170,41 @@ describe("the manifest lock in a run", () => {
       await first;
     } finally {
       await sandbox.close();
+    }
+  });
+});
+
+describe("the run lock in Redis (--redis)", () => {
+  it("refuses a second run of the same manifest on the same account through Redis, whatever its results file, and frees it after", async () => {
+    const redis = await startRedis();
+    const dir = mkdtempSync(join(tmpdir(), "zb-lock-redis-"));
+    const manifest = join(dir, "m.csv");
+    writeFileSync(
+      manifest,
+      "user,job_title\n" + Array.from({ length: 40 }, (_, i) => `user${i + 1}@example.com,T\n`).join(""),
+    );
+    const sandbox = await startSandbox({ plan: "free", users: 40, seed: 4 });
+    const config = (results: string) => ({
+      manifest,
+      results: join(dir, results),
+      plan: "free" as const,
+      share: 1,
+      redis: { url: redis.url },
+      zoom: sandboxTarget(sandbox),
+    });
+    try {
+      const first = runBatch(config("a.csv"));
+      await new Promise((r) => setTimeout(r, 800));
+      const error = await runBatch(config("b.csv")).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(/^another zoom-bulk run \(pid \d+ on host .+\) holds redis key zoom-bulk:run-lock:[0-9a-f]{24}/);
+      expect(existsSync(join(dir, "b.csv"))).toBe(false);
+      expect((await first).outcomes.ok).toBe(40);
+      expect(sandbox.state.log.filter((e) => e.method === "PATCH")).toHaveLength(40);
+      expect((await runBatch(config("c.csv"))).outcomes.ok).toBe(40); // free again
+    } finally {
+      await sandbox.close();
+      await redis.stop();
     }
   });
 });

@@ -1,11 +1,22 @@
 import { spawn } from "node:child_process";
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  readdirSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunConfig } from "../../src/config.js";
 import { runBatch } from "../../src/run.js";
 import { repairTornTail } from "../../src/report/results.js";
+import type { Summary } from "../../src/report/summary.js";
 import { startSandbox, type Sandbox, sandboxTarget } from "../../src/sandbox/index.js";
 import { pngBytes, gifBytes, writeFile } from ".././helpers/files.js";
 import { readResults } from ".././helpers/results.js";
@@ -18,27 +29,39 @@ afterEach(async () => {
 
 const target = (s: Sandbox): RunConfig["zoom"] => sandboxTarget(s);
 
-/** Runs the built job in a child process; `killAfterMs` sends `signal` then. */
+/** Resolves once `path` holds at least `lines` result lines (header excluded); polls, bounded. */
+async function resultLines(path: string, lines: number): Promise<void> {
+  for (let waited = 0; waited < 60_000; waited += 10) {
+    if (existsSync(path) && readFileSync(path, "utf8").split("\n").length - 2 >= lines) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${path} never reached ${lines} result lines`);
+}
+
+/** Runs the built job in a child process; `kill` sends `signal` once the results hold `afterLines` new lines. */
 function runChild(
   config: RunConfig,
-  kill?: { afterMs: number; signal: NodeJS.Signals },
+  limitsScale: number,
+  kill?: { afterLines: number; signal: NodeJS.Signals },
 ): Promise<{ code: number | null; signal: string | null; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [join(import.meta.dirname, "..", "helpers", "child-run.mjs"), JSON.stringify(config)],
+      [join(import.meta.dirname, "..", "helpers", "child-run.mjs"), JSON.stringify(config), String(limitsScale)],
       {
         stdio: ["ignore", "pipe", "inherit"],
       },
     );
     let stdout = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    const timer = kill ? setTimeout(() => child.kill(kill.signal), kill.afterMs) : undefined;
+    const already = existsSync(config.results) ? readFileSync(config.results, "utf8").split("\n").length - 2 : 0;
+    if (kill)
+      void resultLines(config.results, Math.max(0, already) + kill.afterLines).then(
+        () => child.kill(kill.signal),
+        reject,
+      );
     child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout });
-    });
+    child.on("exit", (code, signal) => resolve({ code, signal, stdout }));
   });
 }
 
@@ -77,7 +100,6 @@ describe("resume and crash safety", () => {
       results: join(dir, "r.csv"),
       plan: "business",
       share: 0.8,
-      limitsScale: 4,
       zoom: target(sandbox),
     };
     let seed = 42;
@@ -85,14 +107,15 @@ describe("resume and crash safety", () => {
     for (let k = 0; k < 5; k++) {
       const run = await runChild(
         { ...config, resume: k > 0 },
-        { afterMs: 700 + Math.floor(random() * 1500), signal: "SIGKILL" },
+        4,
+        { afterLines: 50 + Math.floor(random() * 400), signal: "SIGKILL" },
       );
       expect(run.signal, `kill ${k}`).toBe("SIGKILL");
       // A torn last line is cut off on resume; the file stays readable throughout.
       if (!readFileSync(config.results, "utf8").endsWith("\n"))
         appendFileSync(join(dir, "torn.log"), `${k}\n`);
     }
-    const last = await runChild({ ...config, resume: true });
+    const last = await runChild({ ...config, resume: true }, 4);
     expect(JSON.parse(last.stdout)).toEqual({ exit_code: 0, stopped: null });
 
     const { latest, oks } = finalLines(config.results);
@@ -121,7 +144,8 @@ describe("resume and crash safety", () => {
       ZOOM_CLIENT_ID: sandbox.credentials.clientId,
       ZOOM_CLIENT_SECRET: sandbox.credentials.clientSecret,
     };
-    const cli = (args: string[], termAfterMs?: number) =>
+    const results = join(dir, "r.csv");
+    const cli = (args: string[], termAfterLines?: number) =>
       new Promise<{ code: number | null; stderr: string }>((resolve) => {
         const child = spawn(process.execPath, ["dist/cli.js", ...args], {
           env,
@@ -129,22 +153,21 @@ describe("resume and crash safety", () => {
         });
         let stderr = "";
         child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        const timer = termAfterMs ? setTimeout(() => child.kill("SIGTERM"), termAfterMs) : undefined;
-        child.on("exit", (code) => {
-          clearTimeout(timer);
-          resolve({ code, stderr });
-        });
+        if (termAfterLines) void resultLines(results, termAfterLines).then(() => child.kill("SIGTERM"));
+        child.on("exit", (code) => resolve({ code, stderr }));
       });
-    const results = join(dir, "r.csv");
-    const first = await cli(["run", join(dir, "m.csv"), "--results", results, "--log-level", "silent"], 2500);
+    const first = await cli(["run", join(dir, "m.csv"), "--results", results, "--log-level", "silent"], 20);
     expect(first.code).toBe(143);
     expect(first.stderr).toMatch(/SIGTERM: finishing requests in flight/);
     const partial = readResults(results);
     expect(partial.length).toBeGreaterThan(10);
     expect(partial.length).toBeLessThan(300);
     expect(partial.every((l) => l.outcome === "ok")).toBe(true);
-    const summary = JSON.parse(readFileSync(`${results}.summary.json`, "utf8")) as { stopped: string };
+    const summary = JSON.parse(readFileSync(`${results}.summary.json`, "utf8")) as Summary;
+    expect(summary).toMatchObject({ exit_code: 143, stop_reason: "sigterm" });
     expect(summary.stopped).toMatch(/interrupted/);
+    // Every PATCH that reached Zoom has its line, the ones in flight at SIGTERM too.
+    expect(sandbox.state.log.filter((e) => e.method === "PATCH")).toHaveLength(partial.length);
 
     const second = await cli([
       "run",
@@ -163,16 +186,20 @@ describe("resume and crash safety", () => {
     expect(sandbox.state.log.filter((e) => e.method === "PATCH")).toHaveLength(300);
   }, 60_000);
 
-  it("--resume refuses a results file of another manifest, naming the fix", async () => {
+  it("--resume refuses results without row hashes (an older version's) of another manifest, naming the fix", async () => {
     const dir = mkdtempSync(join(tmpdir(), "zb-other-"));
     writeFileSync(join(dir, "a.csv"), "user,dept\nuser1@example.com,A\n");
     writeFileSync(join(dir, "b.csv"), "user,dept\nuser1@example.com,B\n");
     sandbox = await startSandbox({ users: 2 });
     const base = { results: join(dir, "r.csv"), plan: "pro" as const, share: 0.8, zoom: target(sandbox) };
     await runBatch({ ...base, manifest: join(dir, "a.csv") });
+    rmSync(join(dir, "r.csv.rows"));
     await expect(runBatch({ ...base, manifest: join(dir, "b.csv"), resume: true })).rejects.toThrow(
-      /belongs to a different manifest .*Resume with the same manifest, or start a new run with another --results/,
+      /without row hashes and belongs to a different manifest .*Resume with the same manifest, or start a new run with another --results/,
     );
+    // The same manifest resumes as before: nothing left to send.
+    const same = await runBatch({ ...base, manifest: join(dir, "a.csv"), resume: true });
+    expect(same).toMatchObject({ exit_code: 0, operations: 1 });
   });
 
   it("a torn last line is cut off", () => {
@@ -196,15 +223,14 @@ describe("incremental sync with --state", () => {
       results: join(dir, results),
       plan: "business",
       share: 0.8,
-      limitsScale: 20,
       state: join(dir, "state"),
       zoom: target(sandbox as Sandbox),
     });
-    const first = await runBatch(config("export.csv", "r1.csv"));
+    const first = await runBatch(config("export.csv", "r1.csv"), { limitsScale: 20 });
     expect(first.outcomes.ok).toBe(10_000);
 
     sandbox.state.reset();
-    const second = await runBatch(config("export.csv", "r2.csv"));
+    const second = await runBatch(config("export.csv", "r2.csv"), { limitsScale: 20 });
     expect(second.outcomes).toMatchObject({ ok: 0, unchanged: 10_000 });
     expect(sandbox.state.log).toEqual([]);
 
@@ -213,11 +239,40 @@ describe("incremental sync with --state", () => {
       i > 0 && i % 200 === 0 ? r.replace(/Title \d+/, `Title ${i} (new)`) : r,
     );
     writeFileSync(join(dir, "export2.csv"), changed.join("\n") + "\n");
-    const third = await runBatch(config("export2.csv", "r3.csv"));
+    const third = await runBatch(config("export2.csv", "r3.csv"), { limitsScale: 20 });
     expect(third.outcomes).toMatchObject({ ok: 50, unchanged: 9_950 });
     const api = sandbox.state.log.filter((e) => e.path.startsWith("/v2/"));
     expect(api).toHaveLength(50);
     expect(api.every((e) => e.method === "PATCH")).toBe(true);
     expect(sandbox.state.getUser("user200@example.com")?.profile.job_title).toBe("Title 200 (new)");
   }, 120_000);
+});
+
+describe("--state belongs to one account", () => {
+  it("a state folder shared by a sandbox trial and another account sends the change to the other account; its files are 0600", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "zb-state-acct-"));
+    writeFileSync(join(dir, "m.csv"), "user,dept\nuser1@example.com,Sales\nuser2@example.com,Ops\n");
+    sandbox = await startSandbox({ plan: "pro", users: 2, seed: 12 });
+    const other = await startSandbox({ plan: "pro", users: 2, seed: 13, credentials: { accountId: "live-account" } });
+    try {
+      const config = (s: Sandbox, results: string): RunConfig => ({
+        manifest: join(dir, "m.csv"),
+        results: join(dir, results),
+        plan: "pro",
+        share: 0.8,
+        state: join(dir, "state"),
+        zoom: target(s),
+      });
+      expect((await runBatch(config(sandbox, "trial.csv"))).outcomes.ok).toBe(2);
+      expect((await runBatch(config(sandbox, "again.csv"))).outcomes.unchanged).toBe(2);
+      const live = await runBatch(config(other, "live.csv"));
+      expect(live.outcomes).toMatchObject({ ok: 2, unchanged: 0 });
+      expect(other.state.getUser("user1@example.com")?.profile.dept).toBe("Sales");
+      for (const name of readdirSync(join(dir, "state")))
+        expect((statSync(join(dir, "state", name)).mode & 0o777).toString(8), name).toBe("600");
+      expect((statSync(join(dir, "state")).mode & 0o777).toString(8)).toBe("700");
+    } finally {
+      await other.close();
+    }
+  });
 });

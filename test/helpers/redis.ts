@@ -8,14 +8,17 @@ import { createServer } from "node:net";
 export interface RedisServer {
   url: string;
   port: number;
+  /** The server's process id, for tests that freeze (SIGSTOP) or kill it. */
+  pid: number;
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** `args`: extra redis-server arguments, e.g. `["--requirepass", "secret"]`. */
+export async function startRedis(args: string[] = []): Promise<RedisServer> {
   const port = await freePort();
   const child = spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...args],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
@@ -47,7 +50,7 @@ export async function startRedis(): Promise<RedisServer> {
     });
   });
   child.removeAllListeners("exit");
-  return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopChild(child) };
+  return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid ?? 0, stop: () => stopChild(child) };
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

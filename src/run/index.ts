@@ -1,0 +1,261 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { Logger } from "pino";
+import type { RunConfig } from "../config.js";
+import { DependencyError, exitCodeFor, SafetyStopError } from "../errors.js";
+import { acquireLock, acquireRedisLock, runLockKey, runLockPath, type Lock } from "../lock.js";
+import { silentLogger } from "../log.js";
+import { plannerFor } from "../plan/index.js";
+import { plainPasswordWarning } from "../plan/secrets.js";
+import { createUserQueue, type UserQueue } from "../queue/index.js";
+import { openManifest, type Manifest } from "../read/index.js";
+import {
+  countResults,
+  emptySummary,
+  labelSummaries,
+  summaryPath,
+  writeSummary,
+  type Counts,
+  type Summary,
+} from "../report/summary.js";
+import { createBreaker } from "../safety.js";
+import { accountScope, fileSha256, lookup } from "../state/index.js";
+import { PLAN_LIMITS } from "../zoom/labels.js";
+import { RunController } from "./controller.js";
+import { invalidResult, plannedRows, type FeedOptions } from "./feed.js";
+import { Reporter } from "./reporter.js";
+import { openResources, type Resources } from "./resources.js";
+import { DoneBook, streamResults } from "./resume.js";
+import { RowRunner } from "./row-runner.js";
+import type { RunDeps } from "./types.js";
+
+export type { RunDeps, RunObserver } from "./types.js";
+
+/** How long requests in flight may take to finish after a stop was asked for. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+
+/**
+ * The main job: manifest -> plan -> queue -> limiter -> sender -> reporter.
+ *
+ * Returns the summary (also written beside the results); `summary.exit_code` is the process's,
+ * interruptions included. Throws ManifestError / ConfigError before anything is sent; after the
+ * summary is written, rethrows what ended the run early (AuthError, DependencyError,
+ * InternalError), whose exit code is the summary's.
+ *
+ * Stages, each in its own module: feed (read, shard, plan, resume filter), queue (bounded, per-user
+ * order), row runner (skip, unchanged, send), reporter (results, counts, breaker, observer),
+ * controller (drain, hard stop, fatal), resources (opened and closed in one scope).
+ */
+export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<Summary> {
+  const manifestSha = `sha256:${await fileSha256(config.manifest).catch(() => "unreadable")}`;
+  const locks: Lock[] = [];
+  try {
+    // Two runs must not write one results file or one state, nor send one manifest to one account
+    // at once (each would pace itself as if alone, and every change would go out twice).
+    locks.push(acquireLock(`${config.results}.lock`, `the results file ${config.results}`));
+    const account = accountScope(config.zoom);
+    const what = `the manifest ${config.manifest} (by content) on this Zoom account`;
+    locks.push(
+      config.redis
+        ? await acquireRedisLock(config.redis.url, runLockKey(manifestSha, account, config.shard), what)
+        : acquireLock(runLockPath(manifestSha, account, config.shard), what),
+    );
+    if (config.state && !config.redis) {
+      mkdirSync(dirname(resolve(config.state)), { recursive: true }); // LevelDB creates the folder itself
+      locks.push(acquireLock(`${config.state}.lock`, `the state ${config.state}`));
+    }
+    return await runLocked(config, deps, manifestSha);
+  } finally {
+    for (const lock of locks) lock.release();
+  }
+}
+
+async function runLocked(config: RunConfig, deps: RunDeps, manifestSha: string): Promise<Summary> {
+  const logger = deps.logger ?? silentLogger;
+  const now = deps.now ?? Date.now;
+  const startedAt = now();
+  const manifest = await openManifest(config.manifest, config.mapping ? { mapping: config.mapping } : {});
+  const done = config.resume ? await DoneBook.load(config.results, manifestSha) : undefined;
+  const append = config.resume === true && existsSync(config.results);
+  const base = {
+    manifest: config.manifest,
+    manifest_sha256: manifestSha,
+    results: config.results,
+    plan: config.plan,
+    share: config.share,
+  };
+  const feed: FeedOptions = {
+    manifest,
+    plan: plannerFor(config, deps.env ?? process.env),
+    shard: config.shard,
+    done,
+    onPlainPassword: () => {
+      const warning = plainPasswordWarning(config.manifest, true);
+      if (warning) logger.warn({ manifest: config.manifest }, warning);
+    },
+  };
+
+  const res = await openResources(config, deps, { append, logger });
+  if (!append) {
+    try {
+      saveSummary(config.results, emptySummary(base, startedAt));
+    } catch (error) {
+      await res.close();
+      throw error;
+    }
+  }
+  let queue: UserQueue | undefined;
+  const controller = new RunController({
+    drainTimeoutMs: config.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+    onStop: () => queue?.clear(), // rows not started: no result line, so a --resume sends them
+    logger,
+  });
+  const observer = deps.observer ?? {};
+  const reporter = new Reporter({
+    results: res.results,
+    breaker: createBreaker(config.maxFailureRate !== undefined ? { maxFailureRate: config.maxFailureRate } : {}),
+    controller,
+    observer,
+    logger,
+  });
+  const onSignal = (): void => controller.interrupt(deps.signal?.reason);
+  try {
+    await checkMassChange(config, feed, res, logger);
+    queue = createUserQueue(queueBounds(config, deps));
+    if (deps.signal?.aborted) onSignal();
+    deps.signal?.addEventListener("abort", onSignal, { once: true });
+    observer.started?.({ config, stats: () => res.limiters.stats() });
+    await feedQueue(feed, queue, { config, res, controller, reporter, now, observer });
+  } catch (error) {
+    controller.fail(error);
+  } finally {
+    await queue?.onIdle(); // rows already running finish (or are aborted) and report
+    deps.signal?.removeEventListener("abort", onSignal);
+    controller.dispose();
+    await res.close();
+  }
+
+  const counts: Counts = append ? await countResults(streamResults(config.results)) : reporter.counter.counts();
+  const summary = buildSummary(base, counts, { startedAt, finishedAt: now(), res, reporter, controller });
+  try {
+    saveSummary(config.results, summary);
+  } catch (error) {
+    logger.error({ summary, err: error }, "summary.unwritten"); // the log keeps it
+    controller.fail(error);
+  }
+  observer.finished?.(summary);
+  logger.info(
+    { summary: { outcomes: summary.outcomes, elapsed_ms: summary.elapsed_ms, labels: summary.labels, stopped: summary.stopped } },
+    "run.finished",
+  );
+  if (controller.fatal && !(controller.fatal instanceof SafetyStopError)) throw controller.fatal;
+  return summary;
+}
+
+/** Writes `<results>.summary.json`; a disk that refuses is a DependencyError (exit 6). */
+function saveSummary(results: string, summary: Summary): void {
+  const path = summaryPath(results);
+  try {
+    writeSummary(path, summary);
+  } catch (error) {
+    throw new DependencyError(
+      "disk",
+      `Cannot write the summary ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)}). Free some space or fix the folder's permissions, then rerun with --resume.`,
+      { cause: error },
+    );
+  }
+}
+
+interface FeedContext {
+  config: RunConfig;
+  res: Resources;
+  controller: RunController;
+  reporter: Reporter;
+  now: () => number;
+  observer: NonNullable<RunDeps["observer"]>;
+}
+
+/** Reads, plans and queues rows until the manifest ends or a stop is asked for. */
+async function feedQueue(feed: FeedOptions, queue: UserQueue, ctx: FeedContext): Promise<void> {
+  const runner = new RowRunner({
+    executor: ctx.res.executor,
+    controller: ctx.controller,
+    reporter: ctx.reporter,
+    ...(ctx.res.state ? { state: ctx.res.state } : {}),
+    resume: ctx.config.resume === true,
+    now: ctx.now,
+  });
+  for await (const { planned, hash, operations } of plannedRows(feed)) {
+    if (ctx.controller.draining) break;
+    ctx.observer.planned?.(planned);
+    for (const invalid of planned.invalid) ctx.reporter.report(invalidResult(invalid, ctx.now()));
+    if (operations.length === 0) continue;
+    ctx.res.rowIndex.write(planned.row, hash);
+    await queue.push(userKey(planned.user), () =>
+      runner.run({ ...planned, operations }).catch((error: unknown) => ctx.controller.fail(error)),
+    );
+  }
+}
+
+/**
+ * The mass-change breaker (`--max-operations`), judged before the first request: the rows are
+ * planned once more, without sending, and the operations that would be sent are counted
+ * (operations a `--resume` finds done, or `--state` finds unchanged, do not count).
+ */
+async function checkMassChange(config: RunConfig, feed: FeedOptions, res: Resources, logger: Logger): Promise<void> {
+  const max = config.maxOperations;
+  if (max === undefined) return;
+  let count = 0;
+  for await (const { operations } of plannedRows({ ...feed, onPlainPassword: () => {} })) {
+    for (const op of operations) if (!res.state || !(await lookup(res.state, op)).unchanged) count++;
+  }
+  if (count <= max) return;
+  logger.error({ max_operations: max, operations: count }, "run.safety_stop");
+  throw new SafetyStopError(
+    `${count} operations to send, more than --max-operations ${max} (the mass-change limit): nothing was sent. Check the manifest; if the change is meant, rerun with a higher --max-operations.`,
+  );
+}
+
+function buildSummary(
+  base: Pick<Summary, "manifest" | "manifest_sha256" | "results" | "plan" | "share">,
+  counts: Counts,
+  run: { startedAt: number; finishedAt: number; res: Resources; reporter: Reporter; controller: RunController },
+): Summary {
+  const elapsed = run.finishedAt - run.startedAt;
+  const stopReason = run.controller.reason;
+  return {
+    ...base,
+    started_at: new Date(run.startedAt).toISOString(),
+    finished_at: new Date(run.finishedAt).toISOString(),
+    elapsed_ms: elapsed,
+    operations: counts.operations,
+    outcomes: counts.outcomes,
+    by_op: counts.by_op,
+    zoom_codes: counts.zoom_codes,
+    labels: labelSummaries(run.res.limiters.stats()),
+    throughput_per_second: Math.round((run.reporter.counter.sent * 100_000) / Math.max(1, elapsed)) / 100,
+    next_safe_run_at: run.reporter.counter.nextSafeRunAt,
+    stopped: run.controller.message,
+    stop_reason: stopReason,
+    exit_code: exitCodeFor({ outcomes: counts.outcomes, stop_reason: stopReason }),
+  };
+}
+
+/** Emails are case-insensitive in Zoom, so one user's rows serialize whatever the case. */
+export function userKey(user: string): string {
+  return user.toLowerCase();
+}
+
+/**
+ * Per-label lanes: a row waiting for one label's limiter holds no slot that another label's work
+ * needs (rows wait in their label's limiter queue, where in-flight requests per label are bounded
+ * by `--concurrency`), so Medium work never holds Light back. What bounds the run is memory: at
+ * most `maxBacklog` rows are held at once (read ahead, waiting or sending); about two minutes of
+ * every label's pace, between 2,000 and 20,000 rows (a few KB each, so at most ~100 MB).
+ */
+export function queueBounds(config: RunConfig, deps: RunDeps): { concurrency: number; maxBacklog: number } {
+  const limits = PLAN_LIMITS[config.plan];
+  const perSecond = (limits.light.limit + limits.medium.limit) * config.share * (deps.limitsScale ?? 1);
+  const rows = Math.min(20_000, Math.max(2_000, Math.ceil(perSecond * 120)));
+  return { concurrency: rows, maxBacklog: rows };
+}

@@ -1,0 +1,98 @@
+import type { Logger } from "pino";
+import type { RunConfig } from "../config.js";
+import { createLimiters, type Limiters } from "../limit/index.js";
+import { openResults, type ResultsWriter } from "../report/results.js";
+import { createTokenProvider, staticToken, type TokenProvider } from "../send/auth.js";
+import { createExecutor, type Executor } from "../send/execute.js";
+import { createSender, type Sender } from "../send/sender.js";
+import { accountScope, openLevelState, openRedisState, type AccountState } from "../state/index.js";
+import { RowIndexWriter, rowIndexPath } from "./resume.js";
+import type { RunDeps } from "./types.js";
+
+/**
+ * Everything a run holds open, opened in one place and closed in one place on every path: the
+ * token provider, the `--state` store, the limiters (with `--redis`, their connections), the HTTP
+ * sender, the results file and its row index. If opening one fails, the ones already open are
+ * closed before the error goes on.
+ */
+export interface Resources {
+  tokens: TokenProvider;
+  state?: AccountState;
+  limiters: Limiters;
+  sender: Sender;
+  executor: Executor;
+  results: ResultsWriter;
+  rowIndex: RowIndexWriter;
+  /** Closes everything still open, in reverse order; never throws (failures are logged). */
+  close(): Promise<void>;
+}
+
+export async function openResources(
+  config: RunConfig,
+  deps: RunDeps,
+  options: { append: boolean; logger: Logger },
+): Promise<Resources> {
+  const closers: { name: string; close: () => unknown }[] = [];
+  const close = async (): Promise<void> => {
+    for (const { name, close: fn } of closers.reverse()) {
+      try {
+        await fn();
+      } catch (error) {
+        options.logger.warn({ resource: name, err: error }, "run.close_failed");
+      }
+    }
+    closers.length = 0;
+  };
+  try {
+    const { zoom } = config;
+    const tokens =
+      zoom.auth.kind === "token"
+        ? staticToken(zoom.auth.token)
+        : createTokenProvider({ oauthUrl: zoom.oauthUrl, ...zoom.auth });
+    // Wrong credentials stop the run here, before anything is sent. An incremental sync may have
+    // nothing to send at all, so it asks for a token only when it first needs one.
+    if (!config.state) await tokens.get();
+
+    const state = config.state ? await openStateStore(config, deps) : undefined;
+    if (state) closers.push({ name: "state", close: () => state.store.close() });
+
+    const limiters = createLimiters({
+      plan: config.plan,
+      share: config.share,
+      ...(config.concurrency ? { concurrency: config.concurrency } : {}),
+      ...(deps.limitsScale ? { limitsScale: deps.limitsScale } : {}),
+      ...(config.redis ? { redis: config.redis } : {}),
+      logger: options.logger.child({ stage: "limit" }),
+    });
+    // with --redis this closes the connections, so the process can exit
+    closers.push({ name: "limiters", close: () => limiters.stop() });
+    await limiters.ready(); // an unreachable --redis stops the run here, before sending
+
+    const sender = createSender({ apiUrl: zoom.apiUrl, tokens });
+    closers.push({ name: "sender", close: () => sender.close() });
+    const executor = createExecutor({ sender, limiters, tokens, logger: options.logger.child({ stage: "send" }) });
+
+    const results = (deps.openResults ?? openResults)(config.results, { append: options.append });
+    closers.push({ name: "results", close: () => results.close() });
+    const rowIndex = new RowIndexWriter(rowIndexPath(config.results), options.append);
+    closers.push({ name: "row index", close: () => rowIndex.close() });
+
+    return { tokens, ...(state ? { state } : {}), limiters, sender, executor, results, rowIndex, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function openStateStore(config: RunConfig, deps: RunDeps): Promise<AccountState> {
+  const path = config.state as string;
+  const redis = config.redis;
+  const open = deps.openState ?? (redis ? (name: string) => openRedisState(redis.url, name) : openLevelState);
+  const store = await open(path);
+  try {
+    return { store, secret: await store.secret(), account: accountScope(config.zoom) };
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw error;
+  }
+}

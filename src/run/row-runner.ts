@@ -1,0 +1,112 @@
+import type { Executor, ExecResult } from "../send/execute.js";
+import { lookup, stateKey, type AccountState } from "../state/index.js";
+import type { Operation, Outcome, PlannedRow, ResultLine } from "../types.js";
+import { ENDPOINTS } from "../zoom/endpoints.js";
+import type { Label } from "../zoom/labels.js";
+import type { RunController } from "./controller.js";
+import type { Reporter } from "./reporter.js";
+
+/**
+ * The row runner: sends one row's operations, one after the other, in the row's order (profile,
+ * password, picture, backgrounds). Per operation, in this order:
+ *
+ * 1. a stop was asked for: leave the rest of the row unreported, for `--resume`;
+ * 2. an earlier operation of the row found no such user (404/1001): `skipped`;
+ * 3. incremental sync (`--state`): the same fingerprint was applied before: `unchanged`;
+ * 4. otherwise sent through the executor (limiter, retries), and its result reported.
+ *
+ * An operation that reached the network is always reported, even when the run stops while it is
+ * in flight; one the stop caught before it was sent is not (a `--resume` sends it).
+ */
+export interface RowRunnerOptions {
+  executor: Executor;
+  controller: RunController;
+  reporter: Reporter;
+  /** Incremental sync: the store, its HMAC secret, and the account the keys belong to. */
+  state?: AccountState;
+  /** `--resume`: an interrupted password change may already have been applied. */
+  resume: boolean;
+  now: () => number;
+}
+
+export class RowRunner {
+  readonly #o: RowRunnerOptions;
+
+  constructor(options: RowRunnerOptions) {
+    this.#o = options;
+  }
+
+  async run(row: PlannedRow): Promise<void> {
+    let skipReason: string | undefined;
+    for (const op of row.operations) {
+      if (this.#o.controller.draining) return;
+      if (skipReason) {
+        this.#report(op, { outcome: "skipped", message: skipReason });
+        continue;
+      }
+      const known = this.#o.state ? await lookup(this.#o.state, op) : undefined;
+      if (known?.unchanged) {
+        this.#report(op, { outcome: "unchanged", message: "Unchanged since the last successful sync." });
+        continue;
+      }
+      const result = await this.#send(op);
+      if (result.attempts === 0 && this.#o.controller.signal.aborted) return; // never sent
+      this.#report(op, result);
+      if (result.until) this.#o.reporter.counter.deferUntil(result.until);
+      if (result.outcome === "ok" && known) await this.#store(op, known.applied);
+      if (result.fatal === "auth") this.#o.reporter.authFailed(result.message);
+      if (op === row.operations[0] && result.http_status === 404 && result.zoom_code === 1001)
+        skipReason = `Skipped: the user does not exist (${op.op} answered 404/1001).`;
+    }
+  }
+
+  async #send(op: Operation): Promise<ExecResult> {
+    const result = await this.#o.executor.execute(op, this.#o.controller.signal);
+    // On resume an interrupted password change may have been applied already: Zoom then answers
+    // that the new password matches the current one, which is what the manifest asks for.
+    if (
+      this.#o.resume &&
+      op.op === "password" &&
+      result.zoom_code === 300 &&
+      /match the old password/i.test(result.message)
+    )
+      return { ...result, outcome: "ok", message: "Already set: Zoom says the password is the current one." };
+    return result;
+  }
+
+  async #store(op: Operation, applied: string): Promise<void> {
+    const state = this.#o.state;
+    if (state) await state.store.put(stateKey(op, state.account), applied);
+  }
+
+  #report(op: Operation, r: Partial<Omit<ExecResult, "outcome">> & { outcome: Outcome; message: string }): void {
+    this.#o.reporter.report(resultOf(op, r, this.#o.now()), labelOf(op));
+  }
+}
+
+/** Which label each operation spends (stated once, in the endpoint table). */
+export function labelOf(op: Operation): Label {
+  return ENDPOINTS[op.endpoint].label;
+}
+
+export function resultOf(
+  op: Pick<Operation, "row" | "line" | "user" | "op" | "target">,
+  r: Partial<Omit<ExecResult, "outcome">> & { outcome: Outcome; message: string },
+  finishedAt: number,
+): ResultLine {
+  return {
+    row: op.row,
+    line: op.line,
+    user: op.user,
+    op: op.op,
+    target: op.target,
+    outcome: r.outcome,
+    http_status: r.http_status ?? "",
+    zoom_code: r.zoom_code ?? "",
+    message: r.message,
+    attempts: r.attempts ?? 0,
+    duration_ms: r.duration_ms ?? 0,
+    tracking_id: r.tracking_id ?? "",
+    finished_at: new Date(finishedAt).toISOString(),
+  };
+}
