@@ -1,7 +1,8 @@
 import type { RunConfig } from "./config.js";
 import { plannerFor } from "./plan/index.js";
-import { openManifest } from "./read/index.js";
-import { OP_KINDS, type InvalidOperation, type OpKind } from "./types.js";
+import { openManifest, type Delimiter, type ManifestOptions } from "./read/index.js";
+import { writeManifestRows, type RowsFile } from "./report/retry-file.js";
+import { OP_KINDS, type InvalidOperation, type OpKind, type PlannedRow } from "./types.js";
 import { ENDPOINTS } from "./zoom/endpoints.js";
 import { LABEL_NAMES, LABELS, PLAN_LIMITS, type Label } from "./zoom/labels.js";
 
@@ -12,6 +13,14 @@ export interface ValidationReport {
   records: number;
   operations: Record<OpKind, number>;
   invalid: number;
+  /** Invalid operations per code (`E_FIELD_TIMEZONE`: 3), most frequent first. */
+  codes: Record<string, number>;
+  /** Rows (record numbers, ascending) with at least one invalid operation. */
+  invalid_rows: number[];
+  /** CSV: the delimiter the manifest was read with. */
+  delimiter?: Delimiter;
+  /** With `invalidRows`: the file the invalid rows were written to. */
+  invalid_rows_file?: RowsFile;
   /** Per label: requests the run will send, the pace it will use, and how long that takes. */
   labels: Partial<Record<Label, { requests: number; pace_per_second: number; seconds: number }>>;
   /** Labels run in parallel, so the run takes as long as its slowest label. */
@@ -22,59 +31,117 @@ export interface ValidationReport {
   problems: InvalidOperation[];
 }
 
+export type ValidateConfig = Pick<
+  RunConfig,
+  "manifest" | "plan" | "share" | "only" | "assetsDir" | "mapping" | "transform"
+> & {
+  /** CSV delimiter (`--delimiter`); default detected. */
+  delimiter?: string | undefined;
+  /** Also write the rows with invalid operations here, in the manifest's format (`--invalid-rows`). */
+  invalidRows?: string | undefined;
+};
+
 const MAX_PROBLEMS = 50;
+
+/** What the pass over the manifest counted. */
+interface Tally {
+  records: number;
+  operations: Record<OpKind, number>;
+  requests: Partial<Record<Label, number>>;
+  invalid: number;
+  codes: Map<string, number>;
+  rows: number[];
+  problems: InvalidOperation[];
+}
 
 /** The dry run: reads and plans every row, sends nothing, and says what a run would spend. */
 export async function validateManifest(
-  config: Pick<RunConfig, "manifest" | "plan" | "share" | "only" | "assetsDir" | "mapping" | "transform">,
+  config: ValidateConfig,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ValidationReport> {
-  const manifest = await openManifest(config.manifest, config.mapping ? { mapping: config.mapping } : {});
+  const options: ManifestOptions = {
+    ...(config.mapping ? { mapping: config.mapping } : {}),
+    ...(config.delimiter !== undefined ? { delimiter: config.delimiter } : {}),
+  };
+  const manifest = await openManifest(config.manifest, options);
   const plan = plannerFor(config, env);
-  const operations = Object.fromEntries(OP_KINDS.map((op) => [op, 0])) as Record<OpKind, number>;
-  const requests: Partial<Record<Label, number>> = {};
-  const problems: InvalidOperation[] = [];
-  let records = 0;
-  let invalid = 0;
-  for await (const record of manifest.records()) {
-    records++;
-    const planned = await plan(record);
-    for (const op of planned.operations) {
-      operations[op.op]++;
-      const label = ENDPOINTS[op.endpoint].label;
-      requests[label] = (requests[label] ?? 0) + 1;
-    }
-    invalid += planned.invalid.length;
-    for (const p of planned.invalid) if (problems.length < MAX_PROBLEMS) problems.push(p);
-  }
-
-  const labels: ValidationReport["labels"] = {};
-  const warnings: string[] = [];
-  for (const label of LABELS) {
-    const count = requests[label];
-    if (!count) continue;
-    const limit = PLAN_LIMITS[config.plan][label];
-    const allowed = Math.max(1, Math.floor(limit.limit * config.share));
-    const pace = (allowed * 1000) / limit.windowMs;
-    labels[label] = { requests: count, pace_per_second: round(pace), seconds: round(count / pace) };
-    if (limit.daily !== undefined && count > limit.daily)
-      warnings.push(
-        `${LABEL_NAMES[label]}: ${count} requests exceed the ${config.plan} plan's daily limit of ${limit.daily}; the run will stop that label when Zoom says so (exit 4) and a --resume after 00:00 UTC continues.`,
-      );
-  }
-  const eta = Math.max(0, ...Object.values(labels).map((l) => l.seconds));
-  return {
+  const tally: Tally = {
+    records: 0,
+    operations: Object.fromEntries(OP_KINDS.map((op) => [op, 0])) as Record<OpKind, number>,
+    requests: {},
+    invalid: 0,
+    codes: new Map(),
+    rows: [],
+    problems: [],
+  };
+  for await (const record of manifest.records()) count(tally, await plan(record));
+  const { labels, warnings } = spend(tally.requests, config);
+  const delimiter = manifest.delimiter;
+  const report: ValidationReport = {
     manifest: config.manifest,
     plan: config.plan,
     share: config.share,
-    records,
-    operations,
-    invalid,
+    records: tally.records,
+    operations: tally.operations,
+    invalid: tally.invalid,
+    codes: Object.fromEntries([...tally.codes].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
+    invalid_rows: tally.rows,
+    ...(delimiter ? { delimiter } : {}),
     labels,
-    eta_seconds: round(eta),
+    eta_seconds: round(Math.max(0, ...Object.values(labels).map((l) => l.seconds))),
     warnings,
-    problems,
+    problems: tally.problems,
   };
+  if (config.invalidRows !== undefined)
+    report.invalid_rows_file = await writeInvalidRows(report, config.invalidRows);
+  return report;
+}
+
+function count(tally: Tally, planned: PlannedRow): void {
+  tally.records++;
+  for (const op of planned.operations) {
+    tally.operations[op.op]++;
+    const label = ENDPOINTS[op.endpoint].label;
+    tally.requests[label] = (tally.requests[label] ?? 0) + 1;
+  }
+  if (planned.invalid.length > 0) tally.rows.push(planned.row);
+  tally.invalid += planned.invalid.length;
+  for (const p of planned.invalid) {
+    tally.codes.set(p.code, (tally.codes.get(p.code) ?? 0) + 1);
+    if (tally.problems.length < MAX_PROBLEMS) tally.problems.push(p);
+  }
+}
+
+/** Requests per label at the plan's pace, and the daily caps they would break. */
+function spend(
+  requests: Partial<Record<Label, number>>,
+  config: Pick<ValidateConfig, "plan" | "share">,
+): { labels: ValidationReport["labels"]; warnings: string[] } {
+  const labels: ValidationReport["labels"] = {};
+  const warnings: string[] = [];
+  for (const label of LABELS) {
+    const n = requests[label];
+    if (!n) continue;
+    const limit = PLAN_LIMITS[config.plan][label];
+    const allowed = Math.max(1, Math.floor(limit.limit * config.share));
+    const pace = (allowed * 1000) / limit.windowMs;
+    labels[label] = { requests: n, pace_per_second: round(pace), seconds: round(n / pace) };
+    if (limit.daily !== undefined && n > limit.daily)
+      warnings.push(
+        `${LABEL_NAMES[label]}: ${n} requests exceed the ${config.plan} plan's daily limit of ${limit.daily}; the run will stop that label when Zoom says so (exit 4) and a --resume after 00:00 UTC continues.`,
+      );
+  }
+  return { labels, warnings };
+}
+
+/**
+ * Writes the rows of `report` with invalid operations to `path`, copied from the manifest in its
+ * own format (CSV lines verbatim after the header), to fix and run like any manifest. Mode 0600.
+ */
+export async function writeInvalidRows(report: ValidationReport, path: string): Promise<RowsFile> {
+  return writeManifestRows(report.manifest, report.invalid_rows, path, {
+    ...(report.delimiter ? { delimiter: report.delimiter } : {}),
+  });
 }
 
 export function formatValidation(r: ValidationReport): string {
@@ -89,9 +156,20 @@ export function formatValidation(r: ValidationReport): string {
     );
   lines.push(`  ETA: ${formatDuration(r.eta_seconds)} (labels run in parallel)`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
+  const codes = Object.entries(r.codes ?? {});
+  if (codes.length > 0)
+    lines.push(
+      `  invalid by code: ${codes.map(([code, n]) => `${code} ${n}`).join(", ")} (in ${r.invalid_rows?.length ?? 0} rows)`,
+    );
   for (const p of r.problems) lines.push(`  invalid: ${p.message}`);
   if (r.invalid > r.problems.length)
     lines.push(`  … and ${r.invalid - r.problems.length} more invalid operations`);
+  const file = r.invalid_rows_file;
+  if (file)
+    lines.push(
+      `  invalid rows: ${file.rows} written to ${file.path}; fix them there and run that file` +
+        (file.missing.length > 0 ? ` (${file.missing.length} could not be copied)` : ""),
+    );
   return lines.join("\n") + "\n";
 }
 

@@ -19,6 +19,7 @@ import { BACKGROUND_MAX_FILES, UPLOAD_MESSAGES } from "../zoom/rules.js";
 import { BACKGROUND_LIMITS, checkUpload, PathPolicy, PICTURE_LIMITS, type UploadLimits } from "./files.js";
 import { PasswordResolver } from "./password.js";
 import { describeFieldErrors, fieldErrorCode, planProfile } from "./profile.js";
+import { TransformError } from "../job/transform.js";
 
 export interface PlanContext {
   /** Relative paths resolve here. */
@@ -63,64 +64,17 @@ export function createPlanner(ctx: PlanContext): Planner {
   const wants = (kind: OpKind): boolean => ctx.only === undefined || ctx.only.has(kind);
 
   return async function plan(input: ManifestRecord): Promise<PlannedRow> {
-    const record = input.fields && ctx.transform ? { ...input, fields: ctx.transform(input.fields) } : input;
-    const { row, line } = record;
-    const prefix = `row ${row} (line ${line})`;
-    if (!record.fields) {
-      const error = record.error ?? {
-        code: "E_ROW_UNREADABLE",
-        message: `${prefix}: the record could not be read.`,
-      };
-      return rowInvalid(record, "", error.code, error.message);
-    }
-    const fields = record.fields;
-    const who = checkUser(fields.user);
-    if ("code" in who) return rowInvalid(record, who.user, who.code, `${prefix}: ${who.problem}.`);
-    const { user } = who;
-
-    const planned: PlannedRow = { row, line, user, operations: [], invalid: [] };
-    let index = 0; // counted before --only, so an operation keeps its index whatever --only says
-    const refuse = (op: OpKind, at: number, target: string, code: string, problem: string): void => {
-      planned.invalid.push({
-        row,
-        line,
-        user,
-        op,
-        index: at,
-        target,
-        code,
-        message: `${prefix}: ${sentence(problem)}`,
-      });
-    };
-    const accept = (operation: Omit<Operation, "row" | "line" | "user">): void => {
-      planned.operations.push({ row, line, user, ...operation });
-    };
-
-    const profile = planProfile(fields);
-    if (profile) {
-      const at = index++;
-      if (wants("profile")) {
-        if (profile.errors.length > 0)
-          refuse("profile", at, "", fieldErrorCode(profile.errors), describeFieldErrors(profile.errors));
-        else
-          accept({
-            op: "profile",
-            index: at,
-            endpoint: OP_ENDPOINTS.profile,
-            body: profile.body,
-            ...(Object.keys(profile.query).length > 0 ? { query: profile.query } : {}),
-            target: "",
-          });
-      }
-    }
-
+    const start = startRow(input, ctx.transform);
+    if (!(start instanceof RowBuilder)) return start;
+    const fields = start.fields;
+    planProfileOp(start, fields, wants);
     if (fields.password !== undefined) {
-      const at = index++;
+      const at = start.next();
       if (wants("password")) {
         const result = await passwords.resolve(fields.password);
-        if ("code" in result) refuse("password", at, "", result.code, `password: ${result.problem}`);
+        if ("code" in result) start.refuse("password", at, "", result.code, `password: ${result.problem}`);
         else
-          accept({
+          start.accept({
             op: "password",
             index: at,
             endpoint: OP_ENDPOINTS.password,
@@ -129,53 +83,150 @@ export function createPlanner(ctx: PlanContext): Planner {
           });
       }
     }
-
-    const picture = paths(fields.picture, false);
-    if (picture[0] !== undefined) {
-      const at = index++;
-      if (wants("picture")) {
-        const { file, code, problem, target } = await upload(picture[0], PICTURE_LIMITS, "picture");
-        if (file)
-          accept({ op: "picture", index: at, endpoint: OP_ENDPOINTS.picture, file, target: file.name });
-        else refuse("picture", at, target, code, problem);
-      }
-    }
-
-    const backgrounds = paths(fields.virtual_backgrounds, true);
-    for (const [n, given] of backgrounds.entries()) {
-      const at = index++;
-      if (!wants("virtual_background")) continue;
-      if (n >= BACKGROUND_MAX_FILES) {
-        refuse(
-          "virtual_background",
-          at,
-          targetOf(given),
-          "E_BACKGROUND_TOO_MANY",
-          `virtual_backgrounds: file ${n + 1} is one too many; a row may list at most ${BACKGROUND_MAX_FILES} (${UPLOAD_MESSAGES.backgroundTooMany})`,
-        );
-        continue;
-      }
-      const { file, code, problem, target } = await upload(given, BACKGROUND_LIMITS, "virtual_backgrounds");
-      if (file)
-        accept({
-          op: "virtual_background",
-          index: at,
-          endpoint: OP_ENDPOINTS.virtual_background,
-          file,
-          target: file.name,
-        });
-      else refuse("virtual_background", at, target, code, problem);
-    }
-    return planned;
+    await planUploads(start, fields, wants, policy);
+    return start.planned;
   };
+}
 
-  async function upload(given: unknown, limits: UploadLimits, field: string): Promise<Upload> {
-    if (typeof given !== "string")
-      return { code: "E_PATH_INVALID", problem: `${field}: a path must be text`, target: "" };
-    const result = await checkUpload(given, policy, limits);
-    if ("file" in result) return { file: result.file, code: "", problem: "", target: result.file.name };
-    return { code: result.code, problem: `${field}: ${given}: ${result.problem}`, target: targetOf(given) };
+/**
+ * The row's operations as they are planned: `next` hands out indexes (counted before --only, so
+ * an operation keeps its index whatever --only says), `accept` and `refuse` record each one.
+ */
+class RowBuilder {
+  readonly planned: PlannedRow;
+  private index = 0;
+
+  constructor(
+    readonly fields: Record<string, unknown>,
+    private readonly prefix: string,
+    row: number,
+    line: number,
+    user: string,
+  ) {
+    this.planned = { row, line, user, operations: [], invalid: [] };
   }
+
+  next(): number {
+    return this.index++;
+  }
+
+  accept(operation: Omit<Operation, "row" | "line" | "user">): void {
+    const { row, line, user } = this.planned;
+    this.planned.operations.push({ row, line, user, ...operation });
+  }
+
+  refuse(op: OpKind, index: number, target: string, code: string, problem: string): void {
+    const { row, line, user } = this.planned;
+    const message = `${this.prefix}: ${sentence(problem)}`;
+    this.planned.invalid.push({ row, line, user, op, index, target, code, message });
+  }
+}
+
+/** Applies the job's transforms and checks the user: a builder for the row, or the row refused whole. */
+function startRow(input: ManifestRecord, transform: PlanContext["transform"]): RowBuilder | PlannedRow {
+  const prefix = `row ${input.row} (line ${input.line})`;
+  if (!input.fields) {
+    const error = input.error ?? {
+      code: "E_ROW_UNREADABLE",
+      message: `${prefix}: the record could not be read.`,
+    };
+    return rowInvalid(input, "", error.code, error.message);
+  }
+  let fields = input.fields;
+  if (transform) {
+    try {
+      fields = transform(fields);
+    } catch (error) {
+      if (!(error instanceof TransformError)) throw error;
+      return rowInvalid(
+        input,
+        checkUser(input.fields.user).user,
+        error.code,
+        `${prefix}: ${sentence(error.message)}`,
+      );
+    }
+  }
+  const who = checkUser(fields.user);
+  if ("code" in who) return rowInvalid(input, who.user, who.code, `${prefix}: ${who.problem}.`);
+  return new RowBuilder(fields, prefix, input.row, input.line, who.user);
+}
+
+function planProfileOp(
+  b: RowBuilder,
+  fields: Record<string, unknown>,
+  wants: (kind: OpKind) => boolean,
+): void {
+  const profile = planProfile(fields);
+  if (!profile) return;
+  const at = b.next();
+  if (!wants("profile")) return;
+  if (profile.errors.length > 0)
+    b.refuse("profile", at, "", fieldErrorCode(profile.errors), describeFieldErrors(profile.errors));
+  else
+    b.accept({
+      op: "profile",
+      index: at,
+      endpoint: OP_ENDPOINTS.profile,
+      body: profile.body,
+      ...(Object.keys(profile.query).length > 0 ? { query: profile.query } : {}),
+      target: "",
+    });
+}
+
+/** The picture, then each virtual background, checked on disk. */
+async function planUploads(
+  b: RowBuilder,
+  fields: Record<string, unknown>,
+  wants: (kind: OpKind) => boolean,
+  policy: PathPolicy,
+): Promise<void> {
+  const picture = paths(fields.picture, false);
+  if (picture[0] !== undefined) {
+    const at = b.next();
+    if (wants("picture")) {
+      const { file, code, problem, target } = await upload(picture[0], PICTURE_LIMITS, "picture", policy);
+      if (file)
+        b.accept({ op: "picture", index: at, endpoint: OP_ENDPOINTS.picture, file, target: file.name });
+      else b.refuse("picture", at, target, code, problem);
+    }
+  }
+  for (const [n, given] of paths(fields.virtual_backgrounds, true).entries()) {
+    const at = b.next();
+    if (!wants("virtual_background")) continue;
+    if (n >= BACKGROUND_MAX_FILES) {
+      const problem = `virtual_backgrounds: file ${n + 1} is one too many; a row may list at most ${BACKGROUND_MAX_FILES} (${UPLOAD_MESSAGES.backgroundTooMany})`;
+      b.refuse("virtual_background", at, targetOf(given), "E_BACKGROUND_TOO_MANY", problem);
+      continue;
+    }
+    const { file, code, problem, target } = await upload(
+      given,
+      BACKGROUND_LIMITS,
+      "virtual_backgrounds",
+      policy,
+    );
+    if (file)
+      b.accept({
+        op: "virtual_background",
+        index: at,
+        endpoint: OP_ENDPOINTS.virtual_background,
+        file,
+        target: file.name,
+      });
+    else b.refuse("virtual_background", at, target, code, problem);
+  }
+}
+
+async function upload(
+  given: unknown,
+  limits: UploadLimits,
+  field: string,
+  policy: PathPolicy,
+): Promise<Upload> {
+  if (typeof given !== "string")
+    return { code: "E_PATH_INVALID", problem: `${field}: a path must be text`, target: "" };
+  const result = await checkUpload(given, policy, limits);
+  if ("file" in result) return { file: result.file, code: "", problem: "", target: result.file.name };
+  return { code: result.code, problem: `${field}: ${given}: ${result.problem}`, target: targetOf(given) };
 }
 
 /**

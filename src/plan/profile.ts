@@ -3,6 +3,7 @@ import {
   fromText,
   PROFILE_FIELDS,
   PROFILE_QUERY,
+  ruleFor,
   type FieldError,
   type FieldRule,
 } from "../zoom/rules.js";
@@ -26,19 +27,20 @@ export function planProfile(fields: Record<string, unknown>): ProfilePlan | unde
   const query: Record<string, string> = {};
   const errors: FieldError[] = [];
   for (const [field, raw] of Object.entries(fields)) {
-    const rule = PROFILE_FIELDS[field];
+    const rule = ruleFor(PROFILE_FIELDS, field);
     if (rule) {
       const value = convert(field, rule, raw, errors);
       if (value !== undefined) body[field] = value;
       continue;
     }
-    const queryRule = PROFILE_QUERY[field];
+    const queryRule = ruleFor(PROFILE_QUERY, field);
     if (queryRule) {
       const value = convert(field, queryRule, raw, errors);
       if (value !== undefined) query[field] = String(value);
     }
   }
-  const filled = Object.keys(body).length > 0 || errors.some((e) => topField(e.field) in PROFILE_FIELDS);
+  const filled =
+    Object.keys(body).length > 0 || errors.some((e) => Object.hasOwn(PROFILE_FIELDS, topField(e.field)));
   return filled ? { body, query, errors } : undefined;
 }
 

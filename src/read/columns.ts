@@ -32,8 +32,10 @@ export class ColumnResolver {
   private readonly mappingLower = new Map<string, ColumnName>();
   private readonly cache = new Map<string, ColumnName | undefined>();
 
-  constructor(mapping: Record<string, string | null> = {}) {
-    for (const [from, to] of Object.entries(mapping)) {
+  /** `mapping`: a Map, or an object whose own keys are export headers (even `__proto__`). */
+  constructor(mapping: Record<string, string | null> | ReadonlyMap<string, string | null> = {}) {
+    const entries = mapping instanceof Map ? [...mapping] : Object.entries(mapping);
+    for (const [from, to] of entries) {
       let target: ColumnName = null;
       if (to !== null) {
         const known = byLowerName.get(to.trim().toLowerCase());
@@ -65,8 +67,12 @@ export class ColumnResolver {
   /** A ManifestError for a name nothing knows, with the closest known name when one is near. */
   unknown(name: string, where: string): ManifestError {
     const guess = closest(name.trim());
+    const separator = /[;\t|]/.exec(name)?.[0];
     return new ManifestError(
       `Unknown column "${name.trim()}" (${where}). ` +
+        (separator
+          ? `It holds "${separator === "\t" ? "\\t" : separator}": if that separates the columns, pass --delimiter ${separator === "\t" ? "tab" : `"${separator}"`}. `
+          : "") +
         (guess ? `Did you mean "${guess}"? ` : "") +
         `Known columns: ${KNOWN_COLUMNS.join(", ")} (user also as ${USER_ALIASES.slice(1).join(", ")}). ` +
         `Rename it, or map or ignore it in the job's mapping.`,

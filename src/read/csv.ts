@@ -3,15 +3,29 @@ import type { ManifestRecord } from "../types.js";
 import { ColumnResolver, resolveNames, type ColumnName } from "./columns.js";
 import { BAD_CHAR_MESSAGES, hasBadChars, MAX_RECORD_CHARS, readText, where } from "./source.js";
 
-/** A CSV record as the tokenizer sees it: its cells, or why it cannot be read; `line` is where it starts. */
+/**
+ * A CSV record as the tokenizer sees it: its cells, or why it cannot be read. `line` is where it
+ * starts and `endLine` where it ends (a quoted cell may hold line breaks), both 1-based source lines.
+ */
 export type CsvRecord =
-  | { line: number; cells: string[]; problem?: undefined }
-  | { line: number; problem: { code: string; message: string } };
+  | { line: number; endLine: number; cells: string[]; problem?: undefined }
+  | { line: number; endLine: number; problem: { code: string; message: string } };
 
 const QUOTE = 0x22;
-const COMMA = 0x2c;
 const CR = 0x0d;
 const LF = 0x0a;
+
+/** The cell separators a manifest may use; `detectDelimiter` picks one of the first three. */
+export const DELIMITERS = [",", ";", "\t", "|"] as const;
+export type Delimiter = (typeof DELIMITERS)[number];
+
+/** How a message names the delimiter: "commas", "semicolons", … */
+export const DELIMITER_NAMES: Readonly<Record<Delimiter, { one: string; many: string }>> = {
+  ",": { one: "comma", many: "commas" },
+  ";": { one: "semicolon", many: "semicolons" },
+  "\t": { one: "tab", many: "tabs" },
+  "|": { one: "pipe (|)", many: "pipes (|)" },
+};
 
 const enum State {
   /** Between records: blank lines are skipped here. */
@@ -44,12 +58,19 @@ export class CsvTokenizer {
   /** Whether the current chunk is free of U+FFFD and NUL, so cells need no check. */
   private clean = true;
   private problem: { code: string; message: string } | undefined;
+  private readonly delimiter: number;
 
-  constructor(private readonly maxChars = MAX_RECORD_CHARS) {}
+  constructor(
+    private readonly maxChars = MAX_RECORD_CHARS,
+    delimiter: Delimiter = ",",
+  ) {
+    this.delimiter = delimiter.charCodeAt(0);
+  }
 
   write(text: string, out: CsvRecord[]): void {
     this.clean = hasBadChars(text) === undefined;
     let seg = 0; // start of the current field's text not yet copied into `field`
+    const SEP = this.delimiter; // the cell separator: a comma unless told otherwise
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (this.afterCR) {
@@ -71,7 +92,7 @@ export class CsvTokenizer {
             this.state = State.Quoted;
             this.quoteLine = this.line;
             seg = i + 1;
-          } else if (c === COMMA) {
+          } else if (c === SEP) {
             this.endField();
           } else if (c === CR || c === LF) {
             this.endField();
@@ -83,11 +104,11 @@ export class CsvTokenizer {
           }
           break;
         case State.Unquoted:
-          if (c === COMMA || c === CR || c === LF) {
+          if (c === SEP || c === CR || c === LF) {
             this.append(text, seg, i);
             this.endField();
             this.state = State.FieldStart;
-            if (c !== COMMA) {
+            if (c !== SEP) {
               this.endRecord(out);
               this.newline(c);
             }
@@ -106,10 +127,10 @@ export class CsvTokenizer {
             this.append(text, i, i + 1); // "" is an escaped quote
             this.state = State.Quoted;
             seg = i + 1;
-          } else if (c === COMMA || c === CR || c === LF) {
+          } else if (c === SEP || c === CR || c === LF) {
             this.endField();
             this.state = State.FieldStart;
-            if (c !== COMMA) {
+            if (c !== SEP) {
               this.endRecord(out);
               this.newline(c);
             }
@@ -176,18 +197,20 @@ export class CsvTokenizer {
 
   private endRecord(out: CsvRecord[]): void {
     const line = this.recordLine;
+    const endLine = this.line;
     if (this.size > this.maxChars) {
       out.push({
         line,
+        endLine,
         problem: {
           code: "E_ROW_TOO_LARGE",
           message: `the record is larger than ${this.maxChars} characters; check for an unclosed quote or a runaway cell`,
         },
       });
     } else if (this.problem) {
-      out.push({ line, problem: this.problem });
+      out.push({ line, endLine, problem: this.problem });
     } else if (!(this.cells.length === 1 && this.cells[0]?.trim() === "")) {
-      out.push({ line, cells: this.cells }); // a line of only spaces counts as blank
+      out.push({ line, endLine, cells: this.cells }); // a line of only spaces counts as blank
     }
     this.cells = [];
     this.problem = undefined;
@@ -195,8 +218,12 @@ export class CsvTokenizer {
 }
 
 /** Streams tokenized records, with a bounded buffer of one chunk's records. */
-export async function* csvTokens(path: string, chunkBytes: number): AsyncGenerator<CsvRecord> {
-  const tokenizer = new CsvTokenizer();
+export async function* csvTokens(
+  path: string,
+  chunkBytes: number,
+  delimiter: Delimiter = ",",
+): AsyncGenerator<CsvRecord> {
+  const tokenizer = new CsvTokenizer(MAX_RECORD_CHARS, delimiter);
   const out: CsvRecord[] = [];
   for await (const text of readText(path, chunkBytes)) {
     tokenizer.write(text, out);
@@ -212,9 +239,10 @@ export async function readCsvHeader(
   path: string,
   chunkBytes: number,
   resolver: ColumnResolver,
+  delimiter: Delimiter = ",",
 ): Promise<{ columns: ColumnName[] }> {
   let header: CsvRecord | undefined;
-  for await (const record of csvTokens(path, chunkBytes)) {
+  for await (const record of csvTokens(path, chunkBytes, delimiter)) {
     header = record;
     break;
   }
@@ -228,7 +256,7 @@ export async function readCsvHeader(
   header.cells.forEach((name, i) => {
     if (name.trim() === "")
       throw new ManifestError(
-        `Column ${i + 1} of the header (line ${header.line}) has no name; name it or delete the column (a trailing comma makes an empty column).`,
+        `Column ${i + 1} of the header (line ${header.line}) has no name; name it or delete the column (a trailing ${DELIMITER_NAMES[delimiter].one} makes an empty column).`,
         "E_MANIFEST_HEADER",
       );
   });
@@ -246,10 +274,11 @@ export async function* csvRecords(
   path: string,
   chunkBytes: number,
   columns: readonly ColumnName[],
+  delimiter: Delimiter = ",",
 ): AsyncGenerator<ManifestRecord> {
   let row = 0;
   let header = true;
-  for await (const record of csvTokens(path, chunkBytes)) {
+  for await (const record of csvTokens(path, chunkBytes, delimiter)) {
     if (header) {
       header = false;
       continue;
@@ -268,11 +297,11 @@ export async function* csvRecords(
         line,
         error: {
           code: "E_ROW_COLUMNS",
-          message: `${where(row, line)}: has ${record.cells.length} cells but the header has ${columns.length} columns; quote cells that contain commas.`,
+          message: `${where(row, line)}: has ${record.cells.length} cells but the header has ${columns.length} columns; quote cells that contain ${DELIMITER_NAMES[delimiter].many}.`,
         },
       };
     } else {
-      const fields: Record<string, unknown> = {};
+      const fields: Record<string, unknown> = {}; // keys are canonical column names only
       for (let i = 0; i < columns.length; i++) {
         const column = columns[i];
         const cell = record.cells[i];
@@ -281,4 +310,31 @@ export async function* csvRecords(
       yield { row, line, fields };
     }
   }
+}
+
+/**
+ * Which delimiter the header line uses: the one of `,` `;` and tab that occurs most often outside
+ * quotes in the first non-blank line (a comma on a tie or when none occurs). European Excel saves
+ * "CSV" with semicolons, and many HR exports are tab-separated.
+ */
+export async function detectDelimiter(path: string, chunkBytes: number): Promise<Delimiter> {
+  const counts = { comma: 0, semicolon: 0, tab: 0 };
+  let quoted = false;
+  let seen = 0;
+  scan: for await (const text of readText(path, chunkBytes)) {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === QUOTE) quoted = !quoted;
+      else if (!quoted && (c === CR || c === LF)) {
+        if (seen > 0) break scan;
+        continue; // blank lines before the header
+      } else if (!quoted && c === 0x2c) counts.comma++;
+      else if (!quoted && c === 0x3b) counts.semicolon++;
+      else if (!quoted && c === 0x09) counts.tab++;
+      if (++seen > MAX_RECORD_CHARS) break scan;
+    }
+  }
+  const best = Math.max(counts.semicolon, counts.tab);
+  if (counts.comma >= best) return ",";
+  return counts.semicolon >= counts.tab ? ";" : "\t";
 }

@@ -2,11 +2,16 @@ import { ManifestError } from "../errors.js";
 import { isPlainObject } from "../zoom/rules.js";
 import type { ManifestRecord } from "../types.js";
 import { ColumnResolver, resolveNames, type ColumnName } from "./columns.js";
+import { locateJsonError } from "./json-errors.js";
 import { BAD_CHAR_MESSAGES, hasBadChars, MAX_RECORD_CHARS, readText, where } from "./source.js";
 
-/** One top-level element (JSON array) or line (JSON Lines): its text, or `tooLarge`; `line` is where it starts. */
+/**
+ * One top-level element (JSON array) or line (JSON Lines): its text, or `tooLarge`; `line` and
+ * `column` (1-based) are where it starts.
+ */
 export interface JsonElement {
   line: number;
+  column?: number;
   text: string;
   tooLarge: boolean;
 }
@@ -31,11 +36,14 @@ export class JsonArraySplitter {
   private where = Where.BeforeArray;
   private needComma = false;
   private line = 1;
+  /** Column of the character being looked at; 0 at the start of a line. */
+  private column = 0;
   private afterCR = false;
   // the element being read
   private parts: string[] = [];
   private size = 0;
   private startLine = 1;
+  private startColumn = 1;
   private depth = 0;
   private kind: "container" | "string" | "literal" = "literal";
   private inString = false;
@@ -55,7 +63,11 @@ export class JsonArraySplitter {
         this.finish(text, seg, i, out); // a number, true, false or null ends here; look at ch between elements
       if (ch === "\n") {
         if (!this.afterCR) this.line++;
-      } else if (ch === "\r") this.line++;
+        this.column = 0;
+      } else if (ch === "\r") {
+        this.line++;
+        this.column = 0;
+      } else if (!isLowSurrogate(ch)) this.column++; // columns count characters, not UTF-16 units
       this.afterCR = ch === "\r";
 
       if (this.where === Where.InElement) {
@@ -80,26 +92,26 @@ export class JsonArraySplitter {
           throw new JsonStructureError(
             ch === "{"
               ? `the file starts with an object, not an array; wrap the records in [ ] or, for one object per line, name the file .jsonl`
-              : `line ${this.line}: the file must hold a JSON array of objects (it starts with "${ch}")`,
+              : `${this.at()}: the file must hold a JSON array of objects (it starts with "${ch}")`,
           );
         this.where = Where.BetweenElements;
       } else if (this.where === Where.AfterArray) {
-        throw new JsonStructureError(`line ${this.line}: text after the closing ] of the array ("${ch}")`);
+        throw new JsonStructureError(`${this.at()}: text after the closing ] of the array ("${ch}")`);
       } else if (ch === ",") {
-        if (!this.needComma)
-          throw new JsonStructureError(`line ${this.line}: a comma with no element before it`);
+        if (!this.needComma) throw new JsonStructureError(`${this.at()}: a comma with no element before it`);
         this.needComma = false;
       } else if (ch === "]") {
         this.where = Where.AfterArray;
       } else if (this.needComma) {
         throw new JsonStructureError(
-          `line ${this.line}: expected , or ] after the element that ends here, found "${ch}"; check for a missing comma`,
+          `${this.at()}: expected , or ] after the element before it, found "${ch}"; check for a missing comma`,
         );
       } else if (ch === "}") {
-        throw new JsonStructureError(`line ${this.line}: unexpected "}" between array elements`);
+        throw new JsonStructureError(`${this.at()}: unexpected "}" between array elements`);
       } else {
         this.where = Where.InElement;
         this.startLine = this.line;
+        this.startColumn = this.column;
         this.parts = [];
         this.size = 0;
         seg = i;
@@ -119,10 +131,15 @@ export class JsonArraySplitter {
       throw new JsonStructureError(
         `the array is never closed with ]` +
           (this.where === Where.InElement
-            ? ` (the element that starts on line ${this.startLine} never ends)`
+            ? ` (the element that starts on line ${this.startLine}, column ${this.startColumn} never ends)`
             : "") +
           `; the file may be truncated`,
       );
+  }
+
+  /** `line L, column C` of the character being looked at. */
+  private at(): string {
+    return `line ${this.line}, column ${this.column}`;
   }
 
   private keep(text: string, from: number, to: number): void {
@@ -135,11 +152,17 @@ export class JsonArraySplitter {
   private finish(text: string, from: number, to: number, out: JsonElement[]): void {
     this.keep(text, from, to);
     const tooLarge = this.size > this.maxChars;
-    out.push({ line: this.startLine, text: tooLarge ? "" : this.parts.join(""), tooLarge });
+    const joined = tooLarge ? "" : this.parts.join("");
+    out.push({ line: this.startLine, column: this.startColumn, text: joined, tooLarge });
     this.parts = [];
     this.where = Where.BetweenElements;
     this.needComma = true;
   }
+}
+
+function isLowSurrogate(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  return c >= 0xdc00 && c <= 0xdfff;
 }
 
 function isSpace(ch: string): boolean {
@@ -178,7 +201,7 @@ export class JsonLinesSplitter {
   private flush(out: JsonElement[]): void {
     const tooLarge = this.size > this.maxChars;
     const text = tooLarge ? "" : this.parts.join("");
-    if (tooLarge || text.trim() !== "") out.push({ line: this.line, text, tooLarge });
+    if (tooLarge || text.trim() !== "") out.push({ line: this.line, column: 1, text, tooLarge });
     this.parts = [];
     this.size = 0;
     this.line++;
@@ -231,10 +254,7 @@ export function parseElement(element: JsonElement): Parsed {
     value = JSON.parse(element.text);
   } catch (error) {
     return {
-      problem: {
-        code: "E_ROW_JSON",
-        message: `not valid JSON: ${jsonSyntaxProblem(error)}`,
-      },
+      problem: { code: "E_ROW_JSON", message: `not valid JSON: ${describeJsonError(element, error)}` },
     };
   }
   if (!isPlainObject(value))
@@ -245,6 +265,21 @@ export function parseElement(element: JsonElement): Parsed {
       },
     };
   return { object: value };
+}
+
+/**
+ * What is wrong with an element's JSON and where, as `problem (line L, column C)` in the file's
+ * own lines and columns; never a piece of the text (it may be a password).
+ */
+export function describeJsonError(element: JsonElement, error: unknown): string {
+  const found = locateJsonError(element.text);
+  if (!found) return jsonSyntaxProblem(error);
+  const before = element.text.slice(0, found.offset);
+  const lastBreak = Math.max(before.lastIndexOf("\n"), before.lastIndexOf("\r"));
+  const breaks = before.match(/\r\n|\r|\n/g)?.length ?? 0;
+  const onLine = [...before.slice(lastBreak + 1)].length;
+  const column = (breaks === 0 ? (element.column ?? 1) : 1) + onLine;
+  return `${found.problem} (line ${element.line + breaks}, column ${column})`;
 }
 
 /**

@@ -56,6 +56,7 @@ export async function checkSource(path: string): Promise<void> {
     const code = (error as NodeJS.ErrnoException).code ?? "error";
     throw new ManifestError(`Cannot read manifest ${path} (${code}); check the path.`, "E_MANIFEST_OPEN");
   }
+  if (isSpreadsheet(head)) throw spreadsheetError(path);
   const utf16Bom =
     head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff));
   let zeros = 0;
@@ -73,6 +74,31 @@ export async function checkSource(path: string): Promise<void> {
       `Manifest ${path} is empty; it needs a header row or records.`,
       "E_MANIFEST_EMPTY",
     );
+}
+
+/** A zip container (.xlsx, .ods, .numbers) or an OLE2 compound file (.xls), by its first bytes. */
+export function isSpreadsheet(head: Uint8Array): boolean {
+  const zip = head[0] === 0x50 && head[1] === 0x4b && [0x03, 0x05, 0x07].includes(head[2] ?? 0);
+  const ole2 = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1].every((b, i) => head[i] === b);
+  return zip || ole2;
+}
+
+/** Extensions of spreadsheet files: they get the "save it as CSV UTF-8" hint, not "unknown format". */
+export const SPREADSHEET_EXTENSIONS: ReadonlySet<string> = new Set([
+  ".xlsx",
+  ".xlsm",
+  ".xlsb",
+  ".xls",
+  ".ods",
+  ".numbers",
+]);
+
+export function spreadsheetError(path: string): ManifestError {
+  return new ManifestError(
+    `Manifest ${path} is a spreadsheet workbook, not a CSV or JSON file; open it and save it as CSV UTF-8 ` +
+      `(Excel: File > Save As > "CSV UTF-8 (Comma delimited) (*.csv)"), then run that .csv file.`,
+    "E_MANIFEST_SPREADSHEET",
+  );
 }
 
 /** Text after a record's `row N (line L):` prefix, shared by all readers. */

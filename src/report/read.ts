@@ -4,7 +4,7 @@ import { ConfigError, exitCodeFor } from "../errors.js";
 import { OUTCOMES, RESULT_COLUMNS, type Outcome, type ResultLine, type ResultOp } from "../types.js";
 import { ENDPOINTS, OP_ENDPOINTS } from "../zoom/endpoints.js";
 import type { Label } from "../zoom/labels.js";
-import { resultsFormat } from "./results.js";
+import { resultsFormat, unescapeCell } from "./results.js";
 
 /**
  * Reads a results file back (CSV with its header row, or JSON Lines). A results file is appended
@@ -66,14 +66,11 @@ function parseCsv(text: string, path: string): ResultLine[] {
   });
 }
 
-/** Cells the writer escaped for spreadsheets (a leading `'`) are given back as written. */
-const unescape = (v: unknown): string => {
-  const text = v === undefined || v === null ? "" : String(v);
-  return /^'[=+\-@\t\r]/.test(text) ? text.slice(1) : text;
-};
+/** Cells the writer escaped (a leading `'` for spreadsheets, controls shown as `\x1B`) are given back as they were. */
+const unescape = (v: unknown): string => unescapeCell(v === undefined || v === null ? "" : String(v));
 const num = (v: unknown): number => (v === "" || v === undefined || v === null ? 0 : Number(v));
 
-function toLine(r: Record<string, unknown>): ResultLine {
+export function toLine(r: Record<string, unknown>): ResultLine {
   const outcome = String(r.outcome ?? "") as Outcome;
   if (!(OUTCOMES as readonly string[]).includes(outcome)) throw new Error(`unknown outcome ${outcome}`);
   const code = r.zoom_code;
@@ -101,8 +98,11 @@ function toLine(r: Record<string, unknown>): ResultLine {
 
 /** The rate label an operation spends (from the endpoint table), or undefined for `row`. */
 export function labelOfOp(op: ResultOp): Label | undefined {
-  const endpoint = op === "row" ? undefined : OP_ENDPOINTS[op];
-  return endpoint ? ENDPOINTS[endpoint].label : undefined;
+  // `op` comes from a results file: only the table's own entries count, never Object's members.
+  const endpoint = Object.hasOwn(OP_ENDPOINTS, op)
+    ? OP_ENDPOINTS[op as keyof typeof OP_ENDPOINTS]
+    : undefined;
+  return endpoint && Object.hasOwn(ENDPOINTS, endpoint) ? ENDPOINTS[endpoint].label : undefined;
 }
 
 /** Counts of a results file, the same figures the run's summary has (those a file can tell). */
@@ -125,16 +125,18 @@ export interface ResultsCounts {
 
 export function summarize(lines: readonly ResultLine[]): ResultsCounts {
   const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
-  const byOp: ResultsCounts["by_op"] = {};
-  const codes: Record<string, number> = {};
-  const failures: Record<string, number> = {};
+  // Keys come from the file (op and code columns): tables without a prototype, so `__proto__` or
+  // `constructor` in a hostile results file is just another key.
+  const byOp: ResultsCounts["by_op"] = Object.create(null) as ResultsCounts["by_op"];
+  const codes = Object.create(null) as Record<string, number>;
+  const failures = Object.create(null) as Record<string, number>;
   const requests: ResultsCounts["requests"] = {};
   const attempts: ResultsCounts["attempts"] = {};
   let first = Infinity;
   let last = -Infinity;
   for (const line of lines) {
     outcomes[line.outcome]++;
-    const op = (byOp[line.op] ??= {});
+    const op = (byOp[line.op] ??= Object.create(null) as Partial<Record<Outcome, number>>);
     op[line.outcome] = (op[line.outcome] ?? 0) + 1;
     if (line.outcome !== "ok" && line.zoom_code !== "") {
       const code = String(line.zoom_code);

@@ -40,16 +40,64 @@ export function openResults(path: string, options: { append?: boolean } = {}): R
 }
 
 export function formatResult(line: ResultLine, format: ResultsFormat): string {
-  if (format === "jsonl") return JSON.stringify(line, RESULT_COLUMNS as unknown as string[]) + "\n";
+  if (format === "jsonl")
+    return escapeJsonControls(JSON.stringify(line, RESULT_COLUMNS as unknown as string[])) + "\n";
   return RESULT_COLUMNS.map((column) => csvCell(line[column])).join(",") + "\n";
 }
 
-/** Cells a spreadsheet would run as a formula get a leading apostrophe (OWASP CSV injection). */
-const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * Characters a terminal or viewer would act on rather than show: C0 controls but tab and line
+ * feed (ESC starts ANSI and OSC sequences, CR overwrites the line shown), DEL, C1 controls (U+009B
+ * is CSI on its own), and the bidirectional overrides and isolates that make text display in
+ * another order than it is stored ("Trojan Source"). A cell from a manifest or from Zoom's reply
+ * may hold any of them; `cat results.csv` must not run them.
+ */
+const CONTROL =
+  "[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]";
+/** Every such character, for `replace`. */
+export const CONTROL_CHARS = new RegExp(CONTROL, "g");
+const IS_CONTROL = new RegExp(`^${CONTROL}$`);
+
+/** A control character written visibly: `\x1B`, `\u202E`. */
+export function showControl(c: string): string {
+  const code = c.charCodeAt(0);
+  return code <= 0xff
+    ? `\\x${code.toString(16).toUpperCase().padStart(2, "0")}`
+    : `\\u${code.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/** `\x1B` / `\u202E` back to the character, for the escapes `showControl` writes only. */
+export function unshowControls(text: string): string {
+  if (!text.includes("\\")) return text;
+  return text.replace(/\\x([0-9A-F]{2})|\\u([0-9A-F]{4})/g, (whole, x?: string, u?: string) => {
+    const c = String.fromCharCode(parseInt(x ?? u ?? "", 16));
+    return IS_CONTROL.test(c) && showControl(c) === whole ? c : whole;
+  });
+}
+
+/** JSON.stringify escapes C0 controls; C1 controls and bidi marks become `\uXXXX` too (still the same JSON). */
+function escapeJsonControls(json: string): string {
+  return json.replace(CONTROL_CHARS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
+ * Cells a spreadsheet would run as a formula get a leading apostrophe (OWASP CSV injection): `=`
+ * `+` `-` `@`, tab and CR, their fullwidth and small forms (Excel and LibreOffice read `＝1+1` as
+ * a formula), and `|` (DDE).
+ */
+export const FORMULA_START = /^[=+\-@\t\r\uff1d\ufe66\uff0b\ufe62\uff0d\ufe63\uff20\ufe6b|]/;
+
+/** A cell as `csvCell` wrote it, given back as it was: controls shown visibly, formula apostrophe. */
+export function unescapeCell(text: string): string {
+  const plain = unshowControls(text);
+  return plain.startsWith("'") && FORMULA_START.test(plain.slice(1)) ? plain.slice(1) : plain;
+}
 
 export function csvCell(value: string | number): string {
   let text = String(value);
-  if (typeof value === "string" && FORMULA_START.test(text)) text = "'" + text;
+  if (typeof value !== "string") return text;
+  if (FORMULA_START.test(text)) text = "'" + text;
+  text = text.replace(CONTROL_CHARS, showControl);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

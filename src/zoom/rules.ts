@@ -12,6 +12,20 @@ export type FieldRule =
   | { type: "array"; maxItems: number; items: Record<string, FieldRule>; required?: readonly string[] }
   | { type: "object"; properties: Record<string, FieldRule> };
 
+/**
+ * A table of rules keyed by name, without a prototype: user data names the keys looked up here
+ * (a JSON cell's `__proto__`, `constructor` or `toString`), and a plain object would answer those
+ * with Object's own members instead of "no such field".
+ */
+export function ruleTable(rules: Record<string, FieldRule>): Record<string, FieldRule> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, FieldRule>, rules));
+}
+
+/** The rule for `key` when the table itself holds one; never an inherited member. */
+export function ruleFor(rules: Record<string, FieldRule>, key: string): FieldRule | undefined {
+  return Object.hasOwn(rules, key) ? rules[key] : undefined;
+}
+
 const str = (maxLength?: number, minLength?: number): FieldRule => ({
   type: "string",
   ...(maxLength === undefined ? {} : { maxLength }),
@@ -27,15 +41,58 @@ const oneOf =
 const linkedinOnly = (value: string): string | undefined =>
   value.includes("linkedin.com") ? undefined : "The URL must contain linkedin.com.";
 
+/** IANA names as this Node knows them (canonical ones only: Node's list leaves out aliases). */
+let zoneNames: Set<string> | undefined;
+/** Lower-case name -> the IANA spelling, for a hint when only the case is wrong. */
+let zoneByLower: Map<string, string> | undefined;
+/** Names already judged (a manifest repeats a handful of zones); bounded. */
+const zoneVerdicts = new Map<string, string | undefined>();
+
+/**
+ * Zoom takes IANA time zone IDs (its list: https://developers.zoom.us/docs/api/references/abbreviations/#timezones),
+ * including aliases such as `UTC`, `Etc/GMT+5` or `Asia/Calcutta`. Accepted: a name in
+ * `Intl.supportedValuesOf("timeZone")`, or any IANA-shaped name the runtime's time zone database
+ * accepts (that list omits the aliases). Offsets such as `+01:00` and case-mangled names are refused.
+ */
+export function checkTimeZone(value: string): string | undefined {
+  const known = zoneVerdicts.get(value);
+  if (known !== undefined || zoneVerdicts.has(value)) return known;
+  const verdict = judgeTimeZone(value);
+  if (zoneVerdicts.size < 1000) zoneVerdicts.set(value, verdict);
+  return verdict;
+}
+
+function judgeTimeZone(value: string): string | undefined {
+  zoneNames ??= new Set(Intl.supportedValuesOf("timeZone"));
+  zoneByLower ??= new Map([...zoneNames].map((z): [string, string] => [z.toLowerCase(), z]));
+  if (zoneNames.has(value)) return undefined;
+  const sameButCase = zoneByLower.get(value.toLowerCase());
+  if (sameButCase) return `Must be an IANA time zone ID, spelled ${sameButCase}.`;
+  if (/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(value) && runtimeAccepts(value)) return undefined;
+  const city = [...zoneNames].find((z) =>
+    z.toLowerCase().endsWith(`/${value.toLowerCase().replace(/ /g, "_")}`),
+  );
+  return `Must be an IANA time zone ID such as America/New_York or UTC${city ? ` (did you mean ${city}?)` : ""}.`;
+}
+
+function runtimeAccepts(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Body fields of PATCH /users/{userId} ("Update a user"). */
-export const PROFILE_FIELDS: Record<string, FieldRule> = {
+export const PROFILE_FIELDS: Record<string, FieldRule> = ruleTable({
   first_name: str(64),
   last_name: str(64),
   display_name: str(128),
   type: { type: "integer", enum: [1, 2, 4, 99] },
   pmi: { type: "integer", digits: 10 },
   use_pmi: { type: "boolean" },
-  timezone: str(),
+  timezone: { type: "string", check: checkTimeZone },
   language: str(),
   dept: str(),
   vanity_name: str(),
@@ -80,27 +137,27 @@ export const PROFILE_FIELDS: Record<string, FieldRule> = {
   custom_attributes: {
     type: "array",
     maxItems: 5,
-    items: { key: str(), name: str(), value: str() },
+    items: ruleTable({ key: str(), name: str(), value: str() }),
   },
   phone_numbers: {
     type: "array",
     maxItems: 3,
-    items: {
+    items: ruleTable({
       code: str(),
       country: str(),
       label: { type: "string", check: oneOf(["Mobile", "Office", "Home", "Fax"]) },
       number: str(),
-    },
+    }),
   },
-  division_ids: { type: "array", maxItems: 1, items: {} },
-  feature: { type: "object", properties: { zoom_phone: { type: "boolean" } } },
-};
+  division_ids: { type: "array", maxItems: 1, items: ruleTable({}) },
+  feature: { type: "object", properties: ruleTable({ zoom_phone: { type: "boolean" } }) },
+});
 
 /** Query options of PATCH /users/{userId}. */
-export const PROFILE_QUERY: Record<string, FieldRule> = {
+export const PROFILE_QUERY: Record<string, FieldRule> = ruleTable({
   login_type: { type: "integer", enum: [0, 1, 11, 21, 23, 24, 27, 97, 98, 99, 100, 101] },
   remove_tsp_credentials: { type: "boolean" },
-};
+});
 
 export interface FieldError {
   field: string;
@@ -144,6 +201,8 @@ export function checkField(field: string, rule: FieldRule, value: unknown): Fiel
     }
     case "object":
       return isPlainObject(value) ? checkObject(field, rule.properties, value) : fail("Must be an object.");
+    default:
+      return fail("Has no rule zoom-bulk knows."); // unreachable with the tables above
   }
 }
 
@@ -153,7 +212,7 @@ function checkObject(
   value: Record<string, unknown>,
 ): FieldError[] {
   return Object.entries(value).flatMap(([key, v]) => {
-    const rule = rules[key];
+    const rule = ruleFor(rules, key);
     const path = prefix ? `${prefix}.${key}` : key;
     return rule ? checkField(path, rule, v) : [{ field: path, message: "Unknown field." }];
   });

@@ -30,10 +30,10 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli.js";
 import { ManifestError } from "../../src/errors.js";
+import { unescapeCell } from "../../src/report/results.js";
 import { runBatch } from "../../src/run.js";
 import { demoUsers, startSandbox, type Sandbox, sandboxTarget } from "../../src/sandbox/index.js";
 import type { PlannedRow, ResultLine } from "../../src/types.js";
-import type { EndpointName } from "../../src/zoom/endpoints.js";
 import { readResults, sortResults } from ".././helpers/results.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures", "bad");
@@ -151,9 +151,56 @@ export const CASES: Case[] = [
     ),
   },
   {
-    name: "an unknown extension",
+    name: "an Excel workbook",
     fixture: "manifest.xlsx",
-    expect: stop(/Cannot tell the format of manifest .*manifest\.xlsx.*name it \.csv, \.json/),
+    expect: stop(
+      /manifest\.xlsx is a spreadsheet workbook, not a CSV or JSON file; open it and save it as CSV UTF-8/,
+    ),
+  },
+  {
+    name: "a workbook renamed to .csv (zip bytes)",
+    manifest: "export.csv",
+    setup: (dir) =>
+      writeFileSync(
+        join(dir, "export.csv"),
+        Buffer.from("PK\u0003\u0004\u0014\u0000\u0006\u0000xl/workbook.xml"),
+      ),
+    expect: stop(/export\.csv is a spreadsheet workbook.*save it as CSV UTF-8/),
+  },
+  {
+    name: "an unknown extension",
+    manifest: "manifest.xml",
+    setup: (dir) => writeFileSync(join(dir, "manifest.xml"), "<users/>"),
+    expect: stop(/Cannot tell the format of manifest .*manifest\.xml.*name it \.csv, \.json/),
+  },
+  {
+    name: "a top-level column named __proto__",
+    manifest: "m.csv",
+    setup: (dir) => writeFileSync(join(dir, "m.csv"), "user,__proto__\nuser1@example.com,x\n"),
+    expect: stop(/Unknown column "__proto__" \(header, line 1\)\./),
+  },
+  {
+    name: "a top-level column named prototype beside known ones",
+    manifest: "m.csv",
+    setup: (dir) => writeFileSync(join(dir, "m.csv"), "user,job_title,prototype\nuser1@example.com,x,y\n"),
+    expect: stop(/Unknown column "prototype" \(header, line 1\)\./),
+  },
+  {
+    name: "top-level JSON keys named constructor and hasOwnProperty",
+    manifest: "m.jsonl",
+    setup: (dir) =>
+      writeFileSync(
+        join(dir, "m.jsonl"),
+        '{"user":"user1@example.com","job_title":"Corpus OK"}\n{"user":"user2@example.com","constructor":"x","hasOwnProperty":1}\n',
+      ),
+    expect: stop(/Unknown column "constructor" \(line 2\)\./),
+  },
+  {
+    name: "a top-level JSON key __proto__ (an own key after JSON.parse)",
+    manifest: "m.json",
+    setup: (dir) =>
+      writeFileSync(join(dir, "m.json"), '[{"user":"user1@example.com","__proto__":{"job_title":"x"}}]'),
+    expect: stop(/Unknown column "__proto__" \(line 1\)\./),
   },
   {
     name: "a manifest that does not exist",
@@ -193,17 +240,19 @@ export const CASES: Case[] = [
   {
     name: "a JSON array never closed",
     fixture: "array-not-closed.json",
-    expect: stop(/the array is never closed with \] \(the element that starts on line 3 never ends\)/),
+    expect: stop(
+      /the array is never closed with \] \(the element that starts on line 3, column 1 never ends\)/,
+    ),
   },
   {
     name: "text after a JSON array",
     fixture: "junk-after-array.json",
-    expect: stop(/line 2: text after the closing \] of the array/),
+    expect: stop(/line 2, column 1: text after the closing \] of the array/),
   },
   {
     name: "a missing comma between JSON elements",
     fixture: "missing-comma.json",
-    expect: stop(/line 2: expected , or \] .* check for a missing comma/),
+    expect: stop(/line 2, column 1: expected , or \] .* check for a missing comma/),
   },
   {
     name: "an unknown key on a later JSON line",
@@ -370,7 +419,14 @@ export const CASES: Case[] = [
     expect: {
       exit: 1,
       results: [
-        [1, 1, "row", "invalid", "E_ROW_JSON", "not valid JSON: unexpected text where a JSON value belongs"],
+        [
+          1,
+          1,
+          "row",
+          "invalid",
+          "E_ROW_JSON",
+          "not valid JSON: unexpected text where a JSON value belongs (a text value without double quotes, a trailing comma or a stray character) (line 1, column 40)",
+        ],
         okProfile(2, 2),
       ],
       absent: ["Unquoted7", "SecretZq"],
@@ -474,6 +530,103 @@ export const CASES: Case[] = [
     },
   },
 
+  // ---- keys named like Object's members (issue 12): an unknown field, never a crash
+  {
+    name: "nested keys toString, __proto__, constructor, hasOwnProperty, prototype in JSON-valued CSV cells",
+    fixture: "proto-keys.csv",
+    expect: {
+      exit: 1,
+      results: [
+        [
+          1,
+          2,
+          "profile",
+          "invalid",
+          "E_FIELD_CUSTOM_ATTRIBUTES",
+          "custom_attributes[0].toString: Unknown field",
+        ],
+        [2, 3, "profile", "invalid", "E_FIELD_FEATURE", "feature.__proto__: Unknown field"],
+        [3, 4, "profile", "invalid", "E_FIELD_PHONE_NUMBERS", "phone_numbers[0].constructor: Unknown field"],
+        [
+          4,
+          5,
+          "profile",
+          "invalid",
+          "E_FIELD",
+          "custom_attributes[0].hasOwnProperty: Unknown field; feature.prototype: Unknown field",
+        ],
+        okProfile(5),
+      ],
+    },
+  },
+  {
+    name: "the same keys as JSON values in JSON Lines",
+    fixture: "proto-keys.jsonl",
+    expect: {
+      exit: 1,
+      results: [
+        [
+          1,
+          1,
+          "profile",
+          "invalid",
+          "E_FIELD_CUSTOM_ATTRIBUTES",
+          "custom_attributes[0].toString: Unknown field",
+        ],
+        [2, 2, "profile", "invalid", "E_FIELD_FEATURE", "feature.__proto__: Unknown field"],
+        [3, 3, "profile", "invalid", "E_FIELD_PHONE_NUMBERS", "phone_numbers[0].constructor: Unknown field"],
+        [4, 4, "profile", "invalid", "E_FIELD_FEATURE", "feature.valueOf: Unknown field"],
+        okProfile(5, 5),
+      ],
+    },
+  },
+
+  // ---- delimiters and time zones (issue 11)
+  {
+    name: "a semicolon-separated export (European Excel), CRLF",
+    fixture: "semicolon.csv",
+    expect: { exit: 0, results: [okProfile(1), okProfile(2)] },
+  },
+  {
+    name: "a tab-separated export",
+    fixture: "tab.tsv",
+    expect: { exit: 0, results: [okProfile(1)] },
+  },
+  {
+    name: "time zones that are not IANA IDs",
+    fixture: "timezones.csv",
+    expect: {
+      exit: 1,
+      results: [
+        [
+          1,
+          2,
+          "profile",
+          "invalid",
+          "E_FIELD_TIMEZONE",
+          "timezone: Must be an IANA time zone ID such as America/New_York",
+        ],
+        [
+          2,
+          3,
+          "profile",
+          "invalid",
+          "E_FIELD_TIMEZONE",
+          "timezone: Must be an IANA time zone ID such as America/New_York",
+        ],
+        [
+          3,
+          4,
+          "profile",
+          "invalid",
+          "E_FIELD_TIMEZONE",
+          "timezone: Must be an IANA time zone ID, spelled America/New_York",
+        ],
+        okProfile(4),
+      ],
+    },
+  },
+
   // ---- users
   {
     name: "`me`, a missing user, spaces, and a user over 128 characters",
@@ -542,6 +695,64 @@ export const CASES: Case[] = [
         okProfile(3, 4),
       ],
       raw: [/\n1,2,'=1\+2@example\.com,profile,/],
+    },
+  },
+
+  {
+    name: "fullwidth and small formula starts and | are escaped in the results file",
+    fixture: "formula-fullwidth.csv",
+    expect: {
+      exit: 1,
+      results: [
+        [1, 2, "profile", "failed", 1001, "User does not exist: ＝1+1@example.com."],
+        [2, 3, "profile", "failed", 1001, "User does not exist: ﹦1+1@example.com."],
+        [3, 4, "profile", "failed", 1001, "User does not exist: |calc@example.com."],
+        [4, 5, "profile", "failed", 1001, "User does not exist: ＠SUM(A1)@example.com."],
+        okProfile(5),
+      ],
+      raw: [
+        /\n1,2,'＝1\+1@example\.com,profile,/,
+        /\n2,3,'﹦1\+1@example\.com,profile,/,
+        /\n3,4,'\|calc@example\.com,profile,/,
+        /\n4,5,'＠SUM\(A1\)@example\.com,profile,/,
+      ],
+    },
+  },
+  {
+    name: "ESC, OSC, C1 and bidi characters from cells are written visibly, never raw",
+    manifest: "m.csv",
+    setup: (dir) =>
+      writeFileSync(
+        join(dir, "m.csv"),
+        "user,picture,job_title\n" +
+          "\u001b]0;pwned\u0007@example.com,,x\n" +
+          "user2@example.com\u202e,,x\n" +
+          "user2@example.com,assets/\u001b[31mred\u009b.png,\n" +
+          "user1@example.com,,Corpus OK\n",
+      ),
+    expect: {
+      exit: 1,
+      results: [
+        [1, 2, "row", "invalid", "E_USER_INVALID", "user: holds spaces or control characters"],
+        [2, 3, "row", "invalid", "E_USER_INVALID", "user: holds spaces or control characters"],
+        [
+          3,
+          4,
+          "picture",
+          "invalid",
+          "E_FILE_MISSING",
+          "picture: assets/\\x1B[31mred\\x9B.png: file not found",
+        ],
+        okProfile(4),
+      ],
+      raw: [
+        // no raw control byte anywhere (the point of the case)
+        // eslint-disable-next-line no-control-regex
+        /^(?![\s\S]*[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069])/,
+        /\n1,2,\\x1B\]0;pwned\\x07@example\.com,row,/,
+        /\n2,3,user2@example\.com\\u202E,row,/,
+        /,picture,\\x1B\[31mred\\x9B\.png,invalid,/,
+      ],
     },
   },
 
@@ -800,7 +1011,7 @@ export const CASES: Case[] = [
   },
 ];
 
-const OP_OF: Partial<Record<EndpointName, ResultLine["op"]>> = {
+const OP_OF: Partial<Record<string, ResultLine["op"]>> = {
   updateUser: "profile",
   updatePassword: "password",
   uploadPicture: "picture",
@@ -841,11 +1052,11 @@ const requestsSeen = (): string[] =>
     .map((e) => `${e.user ?? "?"} ${e.endpoint ? (OP_OF[e.endpoint] ?? e.endpoint) : e.path}`)
     .sort();
 
-/** `user op` of every result that says it was sent (ok or failed), sorted; CSV formula escaping undone. */
+/** `user op` of every result that says it was sent (ok or failed), sorted; CSV escaping undone. */
 const operationsSent = (lines: ResultLine[]): string[] =>
   lines
     .filter((l) => l.outcome === "ok" || l.outcome === "failed")
-    .map((l) => `${l.user.replace(/^'(?=[=+\-@\t\r])/, "")} ${l.op}`)
+    .map((l) => `${unescapeCell(l.user)} ${l.op}`)
     .sort();
 
 /** No stack trace, no "unexpected error": a user mistake gets a message, never a crash. */
@@ -932,7 +1143,25 @@ describe("fuzzing the whole run (reader, planner, queue, sender) against the san
   mkdirSync(fuzzRoot, { recursive: true });
   writeFileSync(join(fuzzRoot, "ok.png"), OK_PNG);
   const users = ["user11@example.com", "user12@example.com", "ghost@example.com", "me", "", " "];
-  const columns = ["user", "job_title", "type", "password", "picture", "virtual_backgrounds", "use_pmi"];
+  const columns = [
+    "user",
+    "job_title",
+    "type",
+    "password",
+    "picture",
+    "virtual_backgrounds",
+    "use_pmi",
+    "custom_attributes",
+    "feature",
+    "phone_numbers",
+  ];
+  /** Keys named like Object's members (issue 12), at every level of a record. */
+  const memberKeys = ["__proto__", "constructor", "prototype", "hasOwnProperty", "toString", "valueOf"];
+  const nestedKey = fc.constantFrom(...memberKeys, "key", "value", "label", "zoom_phone");
+  const nested = fc.oneof(
+    fc.dictionary(nestedKey, fc.oneof(fc.string({ maxLength: 3 }), fc.boolean()), { maxKeys: 3 }),
+    fc.array(fc.dictionary(nestedKey, fc.string({ maxLength: 3 }), { maxKeys: 3 }), { maxLength: 2 }),
+  );
   const cell = fc.oneof(
     fc.constantFrom(
       ...users,
@@ -955,8 +1184,14 @@ describe("fuzzing the whole run (reader, planner, queue, sender) against the san
       "\uFFFD",
       "=1+1",
       "true",
+      '[{"toString":"x"}]',
+      '{"feature":{"__proto__":{}}}',
+      '{"__proto__":{}}',
+      '[{"constructor":1}]',
+      '[{"key":"k","hasOwnProperty":"v","prototype":1}]',
     ),
     fc.string({ maxLength: 6 }),
+    nested.map((v) => JSON.stringify(v)),
   );
   const header = columns.join(",") + "\n";
   // Mostly well-formed rows (so operations really are sent), some ragged or broken ones.
@@ -967,6 +1202,9 @@ describe("fuzzing the whole run (reader, planner, queue, sender) against the san
     picture: ["", "ok.png"],
     virtual_backgrounds: ["", "ok.png"],
     use_pmi: ["", "true"],
+    custom_attributes: ["", '[{"key":"k","value":"v"}]'],
+    feature: ["", '{"zoom_phone":true}'],
+    phone_numbers: ["", '[{"label":"Home","number":"5"}]'],
   };
   const quote = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
   const goodRow = fc.tuple(
@@ -987,12 +1225,16 @@ describe("fuzzing the whole run (reader, planner, queue, sender) against the san
     fc.boolean(),
     fc.constant(null),
     fc.array(cell, { maxLength: 3 }),
+    nested,
   );
   const record = fc
     .tuple(
       fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...users) }, value),
       fc.dictionary(
-        fc.constantFrom(...columns.slice(1)),
+        fc.oneof(
+          { weight: 12, arbitrary: fc.constantFrom(...columns.slice(1)) },
+          fc.constantFrom(...memberKeys),
+        ),
         fc.oneof({ weight: 2, arbitrary: fc.constantFrom("Engineer", "2", "ok.png") }, value),
         { maxKeys: 4 },
       ),

@@ -7,7 +7,7 @@ import { main } from "../../src/cli.js";
 import { explainCode, renderReport, requestSeries } from "../../src/report/html.js";
 import { readResults, summarize } from "../../src/report/read.js";
 import { formatResult } from "../../src/report/results.js";
-import type { ResultLine } from "../../src/types.js";
+import { RESULT_COLUMNS, type ResultLine } from "../../src/types.js";
 
 function capture() {
   const out: string[] = [];
@@ -205,6 +205,42 @@ describe("zoom-bulk report and run --report", () => {
     // A blank page compresses to a few kB; text, cards, tables and the chart make far more.
     expect(statSync(png).size).toBeGreaterThan(40_000);
   }, 90_000);
+
+  it("report a.csv b.csv: results of two unrelated manifests are 370 operations, not 340; --html and --json cover both", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "zb-report-"));
+    const write = (name: string, from: number, to: number, sha: string): string => {
+      const path = join(dir, name);
+      const rows = Array.from({ length: to - from + 1 }, (_, i) =>
+        line({ row: from + i, line: from + i + 1 }),
+      );
+      writeFileSync(path, RESULT_COLUMNS.join(",") + "\n" + rows.map((l) => formatResult(l, "csv")).join(""));
+      writeFileSync(
+        `${path}.summary.json`,
+        JSON.stringify({ manifest_sha256: sha, stopped: null, labels: {} }),
+      );
+      return path;
+    };
+    const a = write("a.csv", 1, 200, "sha256:aaaa");
+    const b = write("b.csv", 171, 340, "sha256:bbbb");
+    const c = capture();
+    const html = join(dir, "both.html");
+    const json = join(dir, "both.json");
+    expect(await main(["report", a, b, "--html", html, "--json", json], c.io)).toBe(0);
+    expect(c.stdout()).toMatch(
+      /^zoom-bulk: 370 operations in 2 results files from 2 different manifests: ok 370\n/,
+    );
+    expect(JSON.parse(readFileSync(json, "utf8"))).toMatchObject({
+      operations: 370,
+      manifests: 2,
+      overlapping: 0,
+    });
+    expect(readFileSync(html, "utf8")).toContain(`<div class="n">370</div><div class="k">operations</div>`);
+
+    const one = capture();
+    const single = join(dir, "a.json");
+    expect(await main(["report", a, "--json", single], one.io)).toBe(0);
+    expect(JSON.parse(readFileSync(single, "utf8"))).toMatchObject({ operations: 200 });
+  });
 
   it("report exits 2 naming a file that is not a results file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "zb-report-"));

@@ -165,8 +165,13 @@ function sandboxEnv(overrides: Record<string, string> = {}): Record<string, stri
   };
 }
 
-/** Files the test wrote as input: the only places a secret may be. */
-const isInput = (path: string): boolean => relative(dir, path).startsWith("in");
+/**
+ * Files the test wrote as input: the only places a secret may be. The failures-only file
+ * (`<results>.retry.csv`) and `validate --invalid-rows` are copies of manifest rows, made to be
+ * fixed and run again, so they hold what those rows held; they must be 0600 (checked below).
+ */
+const isManifestCopy = (path: string): boolean => /\.retry\.(csv|jsonl)$|invalid-rows/.test(path);
+const isInput = (path: string): boolean => relative(dir, path).startsWith("in") || isManifestCopy(path);
 
 /** Every file under `root` (the job's outputs: results, summaries, logs, anything else). */
 function walk(root: string): string[] {
@@ -194,6 +199,8 @@ function expectNoSecret(job: Job): void {
       .filter((path) => !isInput(path))
       .map((path): [string, Buffer] => [relative(dir, path), readFileSync(path)]),
   ];
+  for (const copy of walk(dir).filter(isManifestCopy))
+    expect(statSync(copy).mode & 0o777, relative(dir, copy)).toBe(0o600);
   const found: string[] = [];
   for (const { name, piece } of needles())
     for (const [where, bytes] of haystacks) if (bytes.includes(piece)) found.push(`${name} in ${where}`);
@@ -294,10 +301,14 @@ describe("secrets never appear in anything the job writes", () => {
     expectNoSecret(jsonl);
   });
 
-  it("validate (the dry run) prints no secret", async () => {
-    const job = await runCli(["validate", "in/manifest.csv", "--plan", "business"], sandboxEnv());
+  it("validate (the dry run) prints no secret; the invalid rows it copies out are 0600", async () => {
+    const job = await runCli(
+      ["validate", "in/manifest.csv", "--plan", "business", "--invalid-rows", "out/invalid-rows.csv"],
+      sandboxEnv(),
+    );
     expect(job.code, job.stderr.toString()).toBe(1);
-    expect(job.stdout.toString()).toMatch(/invalid/);
+    expect(job.stdout.toString()).toMatch(/invalid by code: /);
+    expect(job.stdout.toString()).toMatch(/invalid rows: \d+ written to out\/invalid-rows\.csv/);
     expectNoSecret(job);
   });
 

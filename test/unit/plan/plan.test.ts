@@ -311,6 +311,51 @@ describe("planner: profile", () => {
   });
 });
 
+describe("planner: keys named like Object's members (issue 12)", () => {
+  const check = async (fields: Record<string, unknown>) => {
+    const row = await plan({ user: "u", ...fields });
+    return row.invalid.map((i) => [i.code, i.message]);
+  };
+
+  it("refuses them at every depth as unknown fields, naming the field and row, never crashing", async () => {
+    expect(await check({ custom_attributes: '[{"toString":"x"}]' })).toEqual([
+      ["E_FIELD_CUSTOM_ATTRIBUTES", "row 3 (line 4): custom_attributes[0].toString: Unknown field."],
+    ]);
+    expect(await check({ feature: '{"__proto__":{}}' })).toEqual([
+      ["E_FIELD_FEATURE", "row 3 (line 4): feature.__proto__: Unknown field."],
+    ]);
+    expect(await check({ phone_numbers: '[{"constructor":1}]' })).toEqual([
+      ["E_FIELD_PHONE_NUMBERS", "row 3 (line 4): phone_numbers[0].constructor: Unknown field."],
+    ]);
+    for (const key of ["hasOwnProperty", "prototype", "valueOf", "__defineGetter__"])
+      expect(await check({ custom_attributes: [{ key: "k", [key]: "v" }] })).toEqual([
+        ["E_FIELD_CUSTOM_ATTRIBUTES", `row 3 (line 4): custom_attributes[0].${key}: Unknown field.`],
+      ]);
+    // JSON values (not text) the same way, and as top-level fields of a record
+    expect(await check({ feature: JSON.parse('{"zoom_phone":true,"__proto__":{"x":1}}') })).toEqual([
+      ["E_FIELD_FEATURE", "row 3 (line 4): feature.__proto__: Unknown field."],
+    ]);
+    const top = await plan(
+      JSON.parse('{"user":"u","__proto__":"x","constructor":"y","toString":1}') as Record<string, unknown>,
+    );
+    expect(top).toEqual({ row: 3, line: 4, user: "u", operations: [], invalid: [] });
+  });
+});
+
+describe("planner: time zones", () => {
+  it("accepts IANA names and aliases, refuses the rest with a hint", async () => {
+    const row = await plan({ user: "u", timezone: "Etc/GMT+5" });
+    expect(row.operations.map((o) => o.body)).toEqual([{ timezone: "Etc/GMT+5" }]);
+    const bad = await plan({ user: "u", timezone: "Eastern Time" });
+    expect(bad.invalid.map((i) => [i.code, i.message])).toEqual([
+      [
+        "E_FIELD_TIMEZONE",
+        "row 3 (line 4): timezone: Must be an IANA time zone ID such as America/New_York or UTC.",
+      ],
+    ]);
+  });
+});
+
 describe("planner: password", () => {
   it("refuses a password Zoom would refuse, with Zoom's message and code but never the password", async () => {
     for (const [password, zoom] of [
@@ -451,7 +496,26 @@ describe("planner: virtual backgrounds", () => {
 describe("reader + planner on arbitrary input", () => {
   it("never throws past a ManifestError and plans every record exactly once", async () => {
     const fuzzDir = mkdtempSync(join(tmpdir(), "zb-fuzz-"));
-    const header = "user,first_name,type,password,picture,virtual_backgrounds\n";
+    const header = "user,first_name,type,password,picture,virtual_backgrounds,custom_attributes,feature\n";
+    // JSON-valued cells with keys named like Object's members, at every depth (issue 12)
+    const memberKey = fc.constantFrom(
+      "__proto__",
+      "constructor",
+      "prototype",
+      "hasOwnProperty",
+      "toString",
+      "key",
+    );
+    const jsonCell = fc
+      .oneof(
+        fc.dictionary(
+          memberKey,
+          fc.oneof(fc.string({ maxLength: 3 }), fc.dictionary(memberKey, fc.integer(), { maxKeys: 2 })),
+          { maxKeys: 2 },
+        ),
+        fc.array(fc.dictionary(memberKey, fc.string({ maxLength: 3 }), { maxKeys: 2 }), { maxLength: 2 }),
+      )
+      .map((v) => `"${JSON.stringify(v).replaceAll('"', '""')}"`);
     const cell = fc.oneof(
       fc.constantFrom(
         "",
@@ -470,6 +534,7 @@ describe("reader + planner on arbitrary input", () => {
         "é",
       ),
       fc.string({ maxLength: 8 }),
+      jsonCell,
     );
     const csvText = fc
       .tuple(
@@ -480,7 +545,15 @@ describe("reader + planner on arbitrary input", () => {
     const bytes = fc
       .uint8Array({ maxLength: 200 })
       .map((b) => Buffer.concat([Buffer.from(header), Buffer.from(b)]));
-    const jsonText = fc.array(fc.jsonValue(), { maxLength: 10 }).map((values) => JSON.stringify(values));
+    const jsonRecord = fc.record({
+      user: fc.constantFrom("u@x.com", "me", ""),
+      custom_attributes: fc.array(fc.dictionary(memberKey, fc.jsonValue({ maxDepth: 1 })), { maxLength: 2 }),
+      feature: fc.dictionary(memberKey, fc.jsonValue({ maxDepth: 1 })),
+      phone_numbers: fc.array(fc.dictionary(memberKey, fc.string()), { maxLength: 2 }),
+    });
+    const jsonText = fc
+      .array(fc.oneof(fc.jsonValue(), jsonRecord), { maxLength: 10 })
+      .map((values) => JSON.stringify(values));
     let i = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -509,5 +582,5 @@ describe("reader + planner on arbitrary input", () => {
       ),
       { numRuns: 300, interruptAfterTimeLimit: 20_000 },
     );
-  });
+  }, 30_000);
 });

@@ -138,7 +138,7 @@ describe("CSV manifests", () => {
       "E_MANIFEST_ENCODING",
     );
     expect((await manifestError(join(dir, "missing.csv"))).code).toBe("E_MANIFEST_OPEN");
-    expect((await manifestError(file(".xlsx", "user\n"))).code).toBe("E_MANIFEST_FORMAT");
+    expect((await manifestError(file(".xml", "user\n"))).code).toBe("E_MANIFEST_FORMAT");
   });
 
   it("makes a ragged row unreadable and reads on", async () => {
@@ -247,9 +247,9 @@ describe("CSV manifests", () => {
     tokenizer.write("a,b\n0123456789abc,d\ne,f", out as never);
     tokenizer.end(out as never);
     expect(out).toEqual([
-      { line: 1, cells: ["a", "b"] },
-      { line: 2, problem: expect.objectContaining({ code: "E_ROW_TOO_LARGE" }) },
-      { line: 3, cells: ["e", "f"] },
+      { line: 1, endLine: 1, cells: ["a", "b"] },
+      { line: 2, endLine: 2, problem: expect.objectContaining({ code: "E_ROW_TOO_LARGE" }) },
+      { line: 3, endLine: 3, cells: ["e", "f"] },
     ]);
   });
 });
@@ -324,7 +324,7 @@ describe("JSON manifests", () => {
     expect(notArray.code).toBe("E_MANIFEST_JSON");
     expect(notArray.message).toContain("name the file .jsonl");
     expect((await manifestError(file(".json", '[{"user":"a"},\n{"user":"b"'))).message).toContain(
-      "the element that starts on line 2 never ends",
+      "the element that starts on line 2, column 1 never ends",
     );
     expect((await manifestError(file(".json", '[{"user":"a"} {"user":"b"}]'))).message).toContain(
       "missing comma",
