@@ -2,9 +2,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { ConfigError } from "../errors.js";
-import { formatCounts, renderReport, writeReport } from "../report/html.js";
-import { formatMerged, mergeResults } from "../report/merge.js";
-import { readResults } from "../report/read.js";
+import { formatCounts, writeReport } from "../report/html.js";
+import { formatMerged, mergeResults, writeMergedReport } from "../report/merge.js";
 import { formatSummary } from "../report/summary.js";
 import type { Args } from "./flags.js";
 import type { CliContext } from "./io.js";
@@ -71,12 +70,14 @@ function reportOne(path: string, html: string | undefined, ctx: CliContext): voi
 }
 
 function reportMany(paths: readonly string[], html: string | undefined, ctx: CliContext): void {
-  ctx.io.stdout.write(formatMerged(mergeResults(paths)));
-  if (!html) return;
-  // TODO(report): use the merge module's own merged lines once it exposes them, so that the page
-  // and the printed summary count the same operations (files of different manifests included).
-  const lines = paths.flatMap((p) => readResults(p));
-  writePrivate(html, renderReport({ lines, source: paths.join(", ") }));
+  if (!html) {
+    ctx.io.stdout.write(formatMerged(mergeResults(paths)));
+    return;
+  }
+  // One merge feeds both the printed summary and the page, so they count the same operations.
+  mkdirSync(dirname(resolve(html)), { recursive: true });
+  const merged = writeMergedReport(paths, html);
+  ctx.io.stdout.write(formatMerged(merged.summary));
   ctx.io.stdout.write(`  report: ${html}\n`);
 }
 

@@ -275,7 +275,8 @@ function checkColumns(value: unknown, fail: Fail): Record<string, string | null>
       "columns",
       `expected an object of export header -> manifest column (or null to ignore), got ${show(value)}.`,
     );
-  const mapping: Record<string, string | null> = {};
+  // No prototype: an export header named `__proto__` or `constructor` is a column like any other.
+  const mapping: Record<string, string | null> = Object.create(null) as Record<string, string | null>;
   for (const [header, target] of Object.entries(value)) {
     if (target !== null && typeof target !== "string")
       fail(

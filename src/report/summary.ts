@@ -42,9 +42,12 @@ export class SummaryCounter {
   operations = 0;
   sent = 0;
   nextSafeRunAt: string | null = null;
+  /** Rows with an operation failed, invalid, deferred or skipped: the rows of `<results>.retry.csv`. */
+  readonly retryRows = new Set<number>();
 
   add(line: ResultLine): void {
     this.operations++;
+    if (line.outcome !== "ok" && line.outcome !== "unchanged") this.retryRows.add(line.row);
     this.outcomes[line.outcome]++;
     const op = (this.byOp[line.op] ??= {});
     op[line.outcome] = (op[line.outcome] ?? 0) + 1;
@@ -75,12 +78,12 @@ export type Counts = Pick<Summary, "operations" | "outcomes" | "by_op" | "zoom_c
  * The tallies of a whole results file, streamed: the latest line of each (row, op, target) counts,
  * so after a `--resume` the summary covers the whole job, earlier runs included.
  */
-export async function countResults(lines: AsyncIterable<ResultLine>): Promise<Counts> {
+export async function countResults(lines: AsyncIterable<ResultLine>): Promise<SummaryCounter> {
   const latest = new Map<string, ResultLine>();
   for await (const line of lines) latest.set(`${line.row}\u0000${line.op}\u0000${line.target}`, line);
   const counter = new SummaryCounter();
   for (const line of latest.values()) counter.add(line);
-  return counter.counts();
+  return counter;
 }
 
 /** The limiters' per-label figures, for the labels that sent anything. */

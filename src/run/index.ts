@@ -8,7 +8,8 @@ import { silentLogger } from "../log.js";
 import { plannerFor } from "../plan/index.js";
 import { plainPasswordWarning } from "../plan/secrets.js";
 import { createUserQueue, type UserQueue } from "../queue/index.js";
-import { openManifest, type Manifest } from "../read/index.js";
+import { checkSource, openManifest, type Manifest } from "../read/index.js";
+import { writeRetryFile } from "../report/retry-file.js";
 import {
   countResults,
   emptySummary,
@@ -47,7 +48,8 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
  * controller (drain, hard stop, fatal), resources (opened and closed in one scope).
  */
 export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<Summary> {
-  const manifestSha = `sha256:${await fileSha256(config.manifest).catch(() => "unreadable")}`;
+  await checkSource(config.manifest); // a folder or FIFO is refused before it is hashed
+  const manifestSha = `sha256:${await fileSha256(config.manifest)}`;
   const locks: Lock[] = [];
   try {
     // Two runs must not write one results file or one state, nor send one manifest to one account
@@ -74,7 +76,10 @@ async function runLocked(config: RunConfig, deps: RunDeps, manifestSha: string):
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? Date.now;
   const startedAt = now();
-  const manifest = await openManifest(config.manifest, config.mapping ? { mapping: config.mapping } : {});
+  const manifest = await openManifest(config.manifest, {
+    ...(config.mapping ? { mapping: config.mapping } : {}),
+    ...(config.delimiter ? { delimiter: config.delimiter } : {}),
+  });
   const done = config.resume ? await DoneBook.load(config.results, manifestSha) : undefined;
   const append = config.resume === true && existsSync(config.results);
   const base = {
@@ -135,8 +140,9 @@ async function runLocked(config: RunConfig, deps: RunDeps, manifestSha: string):
     await res.close();
   }
 
-  const counts: Counts = append ? await countResults(streamResults(config.results)) : reporter.counter.counts();
-  const summary = buildSummary(base, counts, { startedAt, finishedAt: now(), res, reporter, controller });
+  const tally = append ? await countResults(streamResults(config.results)) : reporter.counter;
+  await writeRetry(config, manifest, tally.retryRows, logger);
+  const summary = buildSummary(base, tally.counts(), { startedAt, finishedAt: now(), res, reporter, controller });
   try {
     saveSummary(config.results, summary);
   } catch (error) {
@@ -150,6 +156,25 @@ async function runLocked(config: RunConfig, deps: RunDeps, manifestSha: string):
   );
   if (controller.fatal && !(controller.fatal instanceof SafetyStopError)) throw controller.fatal;
   return summary;
+}
+
+/**
+ * `<results>.retry.csv` (or `.jsonl`): the rows with an operation failed, invalid, deferred or
+ * skipped, copied from the manifest in its own format, to fix and run like any manifest. Written
+ * at the end of every run (removed when no row needs it); a failure to write it is only logged.
+ */
+async function writeRetry(config: RunConfig, manifest: Manifest, rows: Set<number>, logger: Logger): Promise<void> {
+  try {
+    const file = await writeRetryFile({
+      manifest: config.manifest,
+      results: config.results,
+      rows: [...rows].sort((a, b) => a - b),
+      ...(manifest.delimiter ? { delimiter: manifest.delimiter } : {}),
+    });
+    if (file) logger.info({ retry: { path: file.path, rows: file.rows } }, "run.retry_file");
+  } catch (error) {
+    logger.warn({ err: error }, "run.retry_file_failed");
+  }
 }
 
 /** Writes `<results>.summary.json`; a disk that refuses is a DependencyError (exit 6). */

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigError, EXIT } from "../../src/errors.js";
+import { EXIT } from "../../src/errors.js";
 import { runBatch } from "../../src/run.js";
 import { startSandbox, sandboxTarget } from "../../src/sandbox/index.js";
 import { readResults } from ".././helpers/results.js";

@@ -2,7 +2,6 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/errors.js";
 import { mergeResults } from "../../src/report/merge.js";
 import { formatResult } from "../../src/report/results.js";
 import { formatShard, inShard, shardOf, shardResultsPath } from "../../src/shard.js";
