@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { runBatch } from "../../src/run.js";
 import { startSandbox, type Sandbox, sandboxTarget } from "../../src/sandbox/index.js";
-import { createLimiters, rateLimitInfo } from "../../src/limit/index.js";
+import { Agent } from "undici";
+import { createLimiters } from "../../src/limit/index.js";
 
 /**
  * Other apps on the account spend part of the budget (zoom-api.md §3.2): the sandbox then gives the
@@ -72,82 +73,77 @@ describe("adaptive pacing against other apps", () => {
   });
 });
 
-describe("the adaptive rule", () => {
-  it("slows down to what got through, at most once per window, and creeps back up after a quiet spell", async () => {
-    const limiters = createLimiters({
+/**
+ * Pacing holds where Zoom counts: at the server, on arrival. Real HTTP to the sandbox with jittered
+ * latency (more requests in flight, connections reused unevenly), the start taken right before
+ * the request is handed to the dispatcher, as the sender does. The rule itself is pinned with a
+ * fake clock in test/unit/limit/window.test.ts; this checks the whole path.
+ */
+describe("pacing measured at the server", () => {
+  it("Business Light at share 1: the busiest sliding second at the sandbox stays ≤ 80, with no 429, at nearly the ceiling", async () => {
+    const rows = 480;
+    sandbox = await startSandbox({
       plan: "business",
-      share: 1,
-      adaptive: { quietMs: 2000, increasePerSecond: 0.5 },
+      users: rows,
+      seed: 5,
+      latency: { minMs: 60, maxMs: 140 },
     });
+    const s = sandbox;
+    const token = await sandboxToken(s);
+    const limiters = createLimiters({ plan: "business", share: 1 });
+    const agent = new Agent({ keepAliveTimeout: 30_000 });
+    const api = new URL(s.apiUrl);
     try {
-      expect(limiters.settings("medium")).toMatchObject({ allowed: 60, ceiling: 60 });
-      // 30 starts within the window, then 10 QPS 429s: 20 got through.
-      for (let i = 0; i < 30; i++) await limiters.schedule("medium", async () => undefined);
-      for (let i = 0; i < 10; i++) limiters.noteRateLimited("medium", "qps");
-      // The multiplicative floor (60 × 0.7 = 42) is above what got through: one step goes to 42.
-      expect(limiters.settings("medium").allowed).toBe(42);
-      expect(limiters.stats().medium).toMatchObject({
-        slowdowns: 1,
-        pace_per_second: 42,
-        min_pace_per_second: 42,
-      });
-      // Daily and concurrency 429s do not change the pace.
-      limiters.noteRateLimited("medium", "concurrency");
-      limiters.noteRateLimited("medium", "daily");
-      expect(limiters.settings("medium").allowed).toBe(42);
-
-      await new Promise((r) => setTimeout(r, 1100)); // a window later, a new 429 counts again
-      for (let i = 0; i < 20; i++) await limiters.schedule("medium", async () => undefined);
-      limiters.noteRateLimited("medium", "qps");
-      // 20 starts in the window, 1 refused: 19 got through; 42 × 0.7 = 29.4 is the floor of the step.
-      expect(limiters.settings("medium").allowed).toBe(29);
-      expect(limiters.settings("medium").minTime).toBe(Math.floor(1000 / 29));
-
-      await new Promise((r) => setTimeout(r, 2500)); // 2 s quiet, then +30/s × 0.5 s ≈ +15
-      await limiters.schedule("medium", async () => undefined);
-      const after = limiters.settings("medium").allowed;
-      expect(after).toBeGreaterThan(35);
-      expect(after).toBeLessThanOrEqual(60);
-      await new Promise((r) => setTimeout(r, 2000));
-      await limiters.schedule("medium", async () => undefined);
-      expect(limiters.settings("medium").allowed).toBe(60); // never above the ceiling
-      expect(limiters.stats().medium.pace_per_second).toBe(60);
+      const statuses = await Promise.all(
+        Array.from({ length: rows }, (_, i) =>
+          limiters.scheduleWithStart("light", async (start) => {
+            const body = JSON.stringify({ job_title: `Title ${i}` });
+            await start();
+            const res = await agent.request({
+              origin: api.origin,
+              path: `${api.pathname}/users/user${i + 1}%40example.com`,
+              method: "PATCH",
+              headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+              body,
+            });
+            await res.body.dump();
+            return res.statusCode;
+          }),
+        ),
+      );
+      const calls = s.state.log.filter((e) => e.label === "light");
+      const arrivals = calls.map((e) => e.arrival);
+      const span = Math.max(...arrivals) - Math.min(...arrivals);
+      const fraction = ((calls.length - 1) * 1000) / span / 80;
+      const busiest = s.state.limits.stats.light.maxInSlidingSecond;
+      console.log(
+        `pacing at arrival: ${calls.length} requests, ${fraction.toFixed(3)} of 80/s, busiest sliding second at the sandbox ${busiest}`,
+      );
+      expect(statuses.filter((st) => st !== 204)).toEqual([]);
+      expect(s.state.limits.stats.light.rejected429).toEqual({ qps: 0, daily: 0, concurrency: 0 });
+      expect(busiest).toBeLessThanOrEqual(80);
+      // The pace is allowed / (window + 10 ms safety) = 0.99 of the ceiling less timer lateness:
+      // 0.988 on a quiet machine (npm run bench measures the job's); this bound leaves room for a
+      // machine shared with other work.
+      expect(fraction).toBeGreaterThanOrEqual(0.9);
+      await new Promise((r) => setTimeout(r, 5));
+      const stats = limiters.stats().light;
+      expect(stats.requests).toBe(rows);
+      expect(Object.values(stats.starts_per_second).reduce((a, b) => a + b, 0)).toBe(rows);
+      expect(Math.max(...Object.values(stats.starts_per_second))).toBeLessThanOrEqual(80);
     } finally {
       await limiters.stop();
+      await agent.close();
     }
-  });
-
-  it("lowers the ceiling to X-RateLimit-Limit × share when Zoom says the limit is lower (a plan set too high)", async () => {
-    const limiters = createLimiters({ plan: "business", share: 0.5 });
-    try {
-      limiters.noteRateLimited(
-        "light",
-        "qps",
-        rateLimitInfo({ "x-ratelimit-type": "QPS", "x-ratelimit-limit": "30" }),
-      );
-      expect(limiters.settings("light").ceiling).toBe(15);
-      expect(limiters.settings("light").allowed).toBeLessThanOrEqual(15);
-      expect(limiters.stats().light.ceiling_per_second).toBe(15);
-      // A daily-limit header (or nonsense) never moves the per-second ceiling.
-      limiters.noteRateLimited(
-        "medium",
-        "qps",
-        rateLimitInfo({ "x-ratelimit-type": "Daily-limit", "x-ratelimit-limit": "2" }),
-      );
-      expect(limiters.settings("medium").ceiling).toBe(30);
-      expect(rateLimitInfo({ "x-ratelimit-limit": "abc", "x-ratelimit-remaining": "-1" })).toEqual({});
-      expect(rateLimitInfo({})).toEqual({});
-      expect(limiters.settings("medium").allowed).toBe(21); // still slowed down by the 429 itself
-    } finally {
-      await limiters.stop();
-    }
-  });
-
-  it("can be turned off", async () => {
-    const limiters = createLimiters({ plan: "pro", share: 0.8, adaptive: false });
-    limiters.noteRateLimited("light", "qps");
-    expect(limiters.settings("light").allowed).toBe(24);
-    expect(limiters.stats().light.rate_limited.qps).toBe(1);
-    await limiters.stop();
   });
 });
+
+/** An access token from the sandbox's OAuth endpoint (S2S account credentials). */
+async function sandboxToken(s: Sandbox): Promise<string> {
+  const { accountId, clientId, clientSecret } = s.credentials;
+  const res = await fetch(`${s.oauthUrl}?grant_type=account_credentials&account_id=${accountId}`, {
+    method: "POST",
+    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}` },
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
