@@ -1,16 +1,26 @@
-import { Agent, request, type Dispatcher } from "undici";
-import { AuthError, ConfigError, NetworkError } from "../errors.js";
+import type { Dispatcher } from "undici";
+import { AuthError, ConfigError } from "../errors.js";
+import { TokenEndpoint } from "./token-endpoint.js";
 
 /**
  * Server-to-Server OAuth (../shared/zoom-api.md §4): one token for the whole process, fetched once
  * however many workers ask at the same time, renewed shortly before `expires_in` runs out, and
  * renewed early when Zoom answers 401/124 for the token that is still current.
+ *
+ * A run fetches at most one token per lifetime, plus one after each 401/124 for the current token:
+ * the renewal margin scales with the lifetime (`renewMarginMs`), so a 20 s token from a gateway is
+ * not renewed before every request as a fixed 60 s margin would.
  */
 export interface TokenProvider {
   /** A bearer token that Zoom should still accept. */
   get(): Promise<string>;
   /** Zoom refused `token` (401 or code 124): forget it, unless a newer one already replaced it. */
   invalidate(token: string): void;
+  /**
+   * Values no message may show (the client secret, the Basic credentials), for send/scrub.ts.
+   * Optional: a provider without it has nothing beyond the token itself to hide.
+   */
+  secrets?(): readonly string[];
 }
 
 export interface TokenProviderOptions {
@@ -23,79 +33,41 @@ export interface TokenProviderOptions {
   dispatcher?: Dispatcher;
   /** Clock for the token's expiry (epoch ms). Default `Date.now`. */
   clock?: { now(): number };
-  /** Renew this long before the token expires. Default 60 s, as Zoom's own Rivet SDK does. */
+  /**
+   * Renew this long before the token expires. Default `renewMarginMs`: min(60 s, 10% of the
+   * token's lifetime), i.e. 60 s for Zoom's one-hour tokens, as Zoom's own Rivet SDK does.
+   */
   renewBeforeMs?: number;
+  /**
+   * Deadline of one token request, connect to last byte. Default 15 s. When it passes, or the
+   * endpoint cannot be reached or answers 429/5xx, `get` rejects with DependencyError("oauth")
+   * (exit 6), distinct from refused credentials (AuthError, exit 3).
+   */
+  timeoutMs?: number;
 }
 
-const CHECK_CREDENTIALS =
-  "Check ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (the Server-to-Server OAuth app's Account ID, Client ID and Client secret), and that the app is activated.";
+const DEFAULT_TOKEN_TIMEOUT_MS = 15_000;
+
+/** How long before expiry a token of `lifetimeMs` is renewed: min(60 s, 10% of its lifetime). */
+export function renewMarginMs(lifetimeMs: number): number {
+  return Math.max(0, Math.min(60_000, lifetimeMs * 0.1));
+}
 
 export function createTokenProvider(options: TokenProviderOptions): TokenProvider {
   const clock = options.clock ?? { now: Date.now };
-  const renewBeforeMs = options.renewBeforeMs ?? 60_000;
-  const dispatcher =
-    options.dispatcher ?? new Agent({ connectTimeout: 10_000, headersTimeout: 10_000, bodyTimeout: 10_000 });
-  const basic = Buffer.from(`${options.clientId}:${options.clientSecret}`).toString("base64");
-  const form = new URLSearchParams({
-    grant_type: "account_credentials",
-    account_id: options.accountId,
-  }).toString();
-
+  const endpoint = new TokenEndpoint({
+    ...options,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS,
+  });
   let current: { token: string; renewAt: number } | undefined;
   let pending: Promise<string> | undefined;
 
-  /** Never lets the secret (or the Basic credentials) reach a message. */
-  const scrub = (text: string): string =>
-    [options.clientSecret, basic].reduce(
-      (t, secret) => (secret ? t.split(secret).join("[redacted]") : t),
-      text,
-    );
-
   async function fetchToken(): Promise<string> {
-    const issuedAt = clock.now();
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await request(options.oauthUrl, {
-        dispatcher,
-        method: "POST",
-        headers: {
-          authorization: `Basic ${basic}`,
-          "content-type": "application/x-www-form-urlencoded",
-          accept: "application/json",
-        },
-        body: form,
-      });
-    } catch (error) {
-      const code = (error as { code?: string }).code ?? "";
-      throw new NetworkError(
-        scrub(
-          `Could not reach the Zoom token endpoint (${options.oauthUrl}): ${code || (error as Error).message}.`,
-        ),
-        false,
-      );
-    }
-    const text = await res.body.text();
-    const json = parseJson(text);
-    if (
-      res.statusCode === 200 &&
-      typeof json?.access_token === "string" &&
-      typeof json.expires_in === "number"
-    ) {
-      current = { token: json.access_token, renewAt: issuedAt + json.expires_in * 1000 - renewBeforeMs };
-      return json.access_token;
-    }
-    if (res.statusCode === 400 || res.statusCode === 401 || res.statusCode === 403) {
-      const reason = [json?.error, json?.reason].filter((v) => typeof v === "string" && v).join(": ");
-      throw new AuthError(
-        scrub(
-          `The Zoom token endpoint refused the credentials (HTTP ${res.statusCode}${reason ? ` ${reason}` : ""}). ${CHECK_CREDENTIALS}`,
-        ),
-      );
-    }
-    if (res.statusCode === 200)
-      throw new AuthError(`The Zoom token endpoint answered without an access token. ${CHECK_CREDENTIALS}`);
-    // 429 or 5xx: nothing reached the API, so the caller's retry policy may try again.
-    throw new NetworkError(`The Zoom token endpoint answered HTTP ${res.statusCode}.`, false);
+    const issuedAt = clock.now(); // before the request: the token lives at most this long
+    const { token, lifetimeMs } = await endpoint.fetch();
+    const margin = options.renewBeforeMs ?? renewMarginMs(lifetimeMs);
+    current = { token, renewAt: issuedAt + lifetimeMs - margin };
+    return token;
   }
 
   return {
@@ -110,6 +82,7 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
     invalidate(token) {
       if (current?.token === token) current = undefined;
     },
+    secrets: () => endpoint.credentials,
   };
 }
 
@@ -159,20 +132,4 @@ export function isLoopback(hostname: string): boolean {
   return (
     parts.length === 4 && parts[0] === "127" && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)
   );
-}
-
-interface TokenResponse {
-  access_token?: unknown;
-  expires_in?: unknown;
-  error?: unknown;
-  reason?: unknown;
-}
-
-function parseJson(text: string): TokenResponse | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === "object" ? (value as TokenResponse) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,7 +1,7 @@
 /**
  * The retry decision, as one pure function: what came back from one attempt (and how many attempts
  * were made) in, wait-or-give-up out. No I/O, no clock, no randomness of its own: `now` and
- * `random` are passed in, so every rule is a line in a table test (test/retry.test.ts).
+ * `random` are passed in, so every rule is a line in a table test (test/unit/send/retry.test.ts).
  *
  * Sources: ../shared/zoom-api.md §3.4 (429s), §4.2 (401/124, 4711), §5 (5xx, idempotency), §9.
  */
@@ -30,6 +30,11 @@ export interface Attempt {
   renewals: number;
   /** Whether sending the request twice leaves the same state as sending it once (endpoints.ts). */
   idempotent: boolean;
+  /**
+   * Milliseconds since the operation's first attempt began (waits, timeouts and checks included).
+   * Once a retry's wait would take it past `maxTotalMs` the policy gives up. Default 0.
+   */
+  elapsedMs?: number;
 }
 
 export type RateLimitKind = "qps" | "daily" | "concurrency";
@@ -46,7 +51,8 @@ export type Decision =
       until?: number;
       /** The whole job should stop: the app's credentials or scopes are refused (exit 3). */
       fatal?: "auth";
-      reason?: RateLimitKind;
+      /** Why: the kind of 429, or `time` when the operation's retry time (`maxTotalMs`) ran out. */
+      reason?: RateLimitKind | "time";
     };
 
 export type RetryPolicy = (failure: Failure, attempt: Attempt, now: number, random: () => number) => Decision;
@@ -67,6 +73,19 @@ export interface RetryLimits {
   backoffCapMs: number;
   /** Token renewals per operation after a 401 or code 124. */
   maxRenewals: number;
+  /**
+   * No retry starts once the operation has run this long (first attempt to the end of the wait),
+   * so an operation costs at most `maxTotalMs` plus one request timeout, whatever Zoom does: a
+   * server that never answers costs one timeout per attempt, not 5 x 60 s. Default 120 s, room for
+   * the usual ladder (5 attempts with backoff, or 6 per-second 429s) at normal latency.
+   */
+  maxTotalMs: number;
+  /**
+   * A daily 429's Retry-After is kept within [next 00:00 UTC, now + this]: Zoom's daily limits
+   * reset at 00:00 UTC (zoom-api.md §3.3, §3.4), so an earlier time would only buy another 429
+   * for every operation sent, and a date far out (or out of range) is a broken header. Default 48 h.
+   */
+  maxDailyWaitMs: number;
 }
 
 export const DEFAULT_RETRY_LIMITS: RetryLimits = {
@@ -78,6 +97,8 @@ export const DEFAULT_RETRY_LIMITS: RetryLimits = {
   backoffBaseMs: 500,
   backoffCapMs: 30_000,
   maxRenewals: 1,
+  maxTotalMs: 120_000,
+  maxDailyWaitMs: 48 * 3600_000,
 };
 
 /** Zoom codes that mean the app itself is refused: missing scopes (4711, 4700). */
@@ -91,6 +112,12 @@ export function createRetryPolicy(limits: Partial<RetryLimits> = {}): RetryPolic
   const backoff = (attempt: Attempt, random: () => number): number =>
     Math.round(random() * Math.min(l.backoffCapMs, l.backoffBaseMs * 2 ** (attempt.number - 1)));
 
+  /** A retry, unless its wait would take the operation past `maxTotalMs`. */
+  const retry = (attempt: Attempt, waitMs: number, reason: RateLimitKind | "server" | "network"): Decision =>
+    (attempt.elapsedMs ?? 0) + waitMs > l.maxTotalMs
+      ? { action: "give-up", outcome: "failed", reason: "time" }
+      : { action: "retry", waitMs, reason };
+
   return (failure, attempt, now, random) => {
     const failed: Decision = { action: "give-up", outcome: "failed" };
 
@@ -98,7 +125,7 @@ export function createRetryPolicy(limits: Partial<RetryLimits> = {}): RetryPolic
       if (attempt.number >= l.maxErrorAttempts) return failed;
       // A request that never left, or one Zoom may safely see twice, is simply sent again.
       if (attempt.idempotent || !failure.maybeApplied)
-        return { action: "retry", waitMs: backoff(attempt, random), reason: "network" };
+        return retry(attempt, backoff(attempt, random), "network");
       return { action: "reconcile" };
     }
 
@@ -114,7 +141,7 @@ export function createRetryPolicy(limits: Partial<RetryLimits> = {}): RetryPolic
     if (status === 429) {
       const kind = rateLimitKind(failure.headers, failure.message);
       if (kind === "daily") {
-        const until = parseRetryAfter(failure.headers["retry-after"], now) ?? nextUtcMidnight(now);
+        const until = dailyResumeAt(failure.headers["retry-after"], now, l.maxDailyWaitMs);
         return { action: "give-up", outcome: "deferred", until, reason: "daily" };
       }
       if (attempt.number >= l.maxRateLimitAttempts) return { ...failed, reason: kind };
@@ -123,14 +150,14 @@ export function createRetryPolicy(limits: Partial<RetryLimits> = {}): RetryPolic
         asked !== undefined && asked - now > 0 && asked - now <= l.maxRetryAfterMs
           ? asked - now
           : l.rateLimitWaitMs;
-      return { action: "retry", waitMs: Math.round(base + random() * l.rateLimitJitterMs), reason: kind };
+      return retry(attempt, Math.round(base + random() * l.rateLimitJitterMs), kind);
     }
 
     if (status >= 500) {
       if (attempt.number >= l.maxErrorAttempts) return failed;
       // Zoom may have applied a non-idempotent call before failing: look before sending it again.
       if (!attempt.idempotent) return { action: "reconcile" };
-      return { action: "retry", waitMs: backoff(attempt, random), reason: "server" };
+      return retry(attempt, backoff(attempt, random), "server");
     }
 
     // Any other answer (4xx, or a 3xx redirect that is never followed) is Zoom's final word.
@@ -153,17 +180,33 @@ export function rateLimitKind(headers: Record<string, string>, message: string):
   return "qps";
 }
 
+/** The latest epoch ms a JavaScript Date can hold (ECMA-262 §21.4.1.1); beyond it toISOString throws. */
+const MAX_DATE_MS = 8.64e15;
+
 /**
  * Zoom sends Retry-After as an ISO date (`2020-05-31T00:00:00Z`); plain seconds are accepted too.
- * Returns epoch ms, or undefined when missing or unparsable.
+ * Returns epoch ms, or undefined when missing, unparsable, or outside what a Date can hold
+ * (`Retry-After: 99999999999999` is a broken header, not a time).
  */
 export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();
-  if (text === "") return undefined;
-  if (/^\d+(\.\d+)?$/.test(text)) return now + Math.round(Number(text) * 1000);
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : at;
+  if (text === "" || text.length > 64) return undefined;
+  const at = /^\d+(\.\d+)?$/.test(text) ? now + Math.round(Number(text) * 1000) : Date.parse(text);
+  return Number.isFinite(at) && Math.abs(at) <= MAX_DATE_MS ? at : undefined;
+}
+
+/**
+ * Until when a daily 429 stops its label: Retry-After, kept within [next 00:00 UTC, now +
+ * `maxWaitMs`]. Missing, garbage, or in the past (a skewed clock, a broken header): the next
+ * 00:00 UTC, when Zoom's daily limits reset, so the label is stopped rather than every later
+ * operation being sent to collect its own 429.
+ */
+export function dailyResumeAt(retryAfter: string | undefined, now: number, maxWaitMs: number): number {
+  const reset = nextUtcMidnight(now);
+  const asked = parseRetryAfter(retryAfter, now);
+  if (asked === undefined || asked <= now) return reset;
+  return Math.max(reset, Math.min(asked, now + maxWaitMs));
 }
 
 /** Zoom's daily limits reset at 00:00 UTC. */

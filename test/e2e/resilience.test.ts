@@ -77,14 +77,16 @@ describe("faults cost no operation and duplicate no background file", () => {
     const s = sandbox;
     // Every token the job holds expires a third of the way through.
     const expire = setTimeout(() => s.clock.advance(2 * 3600 * 1000), 400);
-    const summary = await runBatch({
-      manifest: join(dir, "m.csv"),
-      results: join(dir, "r.csv"),
-      plan: "business",
-      share: 0.8,
-      limitsScale: 10,
-      zoom: target(s),
-    }).finally(() => clearTimeout(expire));
+    const summary = await runBatch(
+      {
+        manifest: join(dir, "m.csv"),
+        results: join(dir, "r.csv"),
+        plan: "business",
+        share: 0.8,
+        zoom: target(s),
+      },
+      { limitsScale: 10 },
+    ).finally(() => clearTimeout(expire));
 
     const lines = readResults(join(dir, "r.csv"));
     const expected = 300 * 3 + 100;

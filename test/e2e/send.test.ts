@@ -107,7 +107,7 @@ beforeEach(() => {
 });
 afterEach(async () => {
   for (const s of stacks.splice(0)) {
-    s.limiters.stop();
+    await s.limiters.stop();
     await s.sender.close();
   }
 });
@@ -176,7 +176,7 @@ describe("sender and executor against the sandbox", () => {
     const file = { ...imageFile("gone.png", PNG, 4000) };
     rmSync(file.path);
     const result = await executor.execute(background("user16@example.com", file), signal);
-    expect(result).toMatchObject({ outcome: "failed", zoom_code: "E_FILE", attempts: 1 });
+    expect(result).toMatchObject({ outcome: "failed", zoom_code: "E_FILE", attempts: 0 }); // nothing left for Zoom
     expect(result.message).toMatch(/gone\.png.*ENOENT/);
     expect(user("user16@example.com").backgrounds).toHaveLength(0);
   });
@@ -371,6 +371,35 @@ describe("sender and executor against the sandbox", () => {
     expect(apiLog()).toHaveLength(1);
   });
 
+  it("issue 13 §5: a run's signal gets a listener per stage, not per request, and still stops requests in flight", async () => {
+    const { executor } = stack({ share: 1 });
+    const run = new AbortController();
+    let added = 0;
+    const add = run.signal.addEventListener.bind(run.signal);
+    run.signal.addEventListener = ((...args: Parameters<AbortSignal["addEventListener"]>) => {
+      added++;
+      add(...args);
+    }) as AbortSignal["addEventListener"];
+    const users = Array.from({ length: 30 }, (_, i) => `user${i + 1}@example.com`);
+    const results = await Promise.all(
+      users.map((u) => executor.execute(profile(u, { dept: "L" }), run.signal)),
+    );
+    expect(results.every((r) => r.outcome === "ok")).toBe(true);
+    expect(added).toBeLessThanOrEqual(2); // the executor's one, the limiter's one
+    // A request hanging in flight ends when the run stops, not at its deadline.
+    sandbox.state.failNext({ endpoint: "updateUser", fault: "hang" });
+    const hanging = executor.execute(profile("user31@example.com", { dept: "H" }), run.signal);
+    setTimeout(() => run.abort(new Error("SIGTERM")), 100);
+    const began = performance.now();
+    expect(await hanging).toMatchObject({
+      outcome: "failed",
+      attempts: 1,
+      message: "Interrupted before Zoom's answer was known.",
+    });
+    expect(performance.now() - began).toBeLessThan(300);
+    expect(added).toBeLessThanOrEqual(2);
+  });
+
   it("keeps every sliding second within the plan's limit end to end", async () => {
     // Pro Light: 30 in any second. At share 1 the job may use all of it, and must never get a 429.
     const { executor, limiters } = stack({ share: 1 });
@@ -438,7 +467,7 @@ describe("daily limits", () => {
         "ok",
       );
     } finally {
-      limiters.stop();
+      await limiters.stop();
       await sender.close();
     }
   });

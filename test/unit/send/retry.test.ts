@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   createRetryPolicy,
+  dailyResumeAt,
   decideRetry,
   nextUtcMidnight,
   parseRetryAfter,
@@ -129,11 +130,39 @@ const table: [string, Failure, Attempt, number, Decision][] = [
     { action: "give-up", outcome: "deferred", until: Date.parse("2026-03-12T06:00:00Z"), reason: "daily" },
   ],
   [
-    "daily 429 with numeric Retry-After",
+    "daily 429 with numeric Retry-After beyond the next midnight",
+    http(429, 429, DAILY_MSG, { "x-ratelimit-type": "Daily-limit", "retry-after": "36000" }),
+    at(1),
+    0,
+    { action: "give-up", outcome: "deferred", until: NOW + 36_000_000, reason: "daily" },
+  ],
+  [
+    "daily 429 with a Retry-After before the next midnight: the limit resets at 00:00 UTC",
     http(429, 429, DAILY_MSG, { "x-ratelimit-type": "Daily-limit", "retry-after": "120" }),
     at(1),
     0,
-    { action: "give-up", outcome: "deferred", until: NOW + 120_000, reason: "daily" },
+    { action: "give-up", outcome: "deferred", until: MIDNIGHT, reason: "daily" },
+  ],
+  [
+    "daily 429 with an absurd numeric Retry-After: out of a Date's range, so the next midnight",
+    http(429, 429, DAILY_MSG, { "x-ratelimit-type": "Daily-limit", "retry-after": "99999999999999" }),
+    at(1),
+    0,
+    { action: "give-up", outcome: "deferred", until: MIDNIGHT, reason: "daily" },
+  ],
+  [
+    "daily 429 with a Retry-After years ahead: at most 48 h",
+    http(429, 429, DAILY_MSG, { "x-ratelimit-type": "Daily-limit", "retry-after": "2031-01-01T00:00:00Z" }),
+    at(1),
+    0,
+    { action: "give-up", outcome: "deferred", until: NOW + 48 * 3600_000, reason: "daily" },
+  ],
+  [
+    "daily 429 with a Retry-After in the past: still stopped, until the next midnight",
+    http(429, 429, DAILY_MSG, { "x-ratelimit-type": "Daily-limit", "retry-after": "2020-05-31T00:00:00Z" }),
+    at(1),
+    0,
+    { action: "give-up", outcome: "deferred", until: MIDNIGHT, reason: "daily" },
   ],
   [
     "daily 429 without Retry-After",
@@ -274,6 +303,55 @@ describe("decideRetry", () => {
     });
   });
 
+  it("bounds an operation's total time: no retry whose wait ends past maxTotalMs", () => {
+    const policy = createRetryPolicy({ maxTotalMs: 10_000 });
+    const late = (n: number, elapsedMs: number): Attempt => ({ ...at(n), elapsedMs });
+    expect(policy(net(true), late(2, 9_000), NOW, () => 0.5)).toEqual({
+      action: "retry",
+      waitMs: 500,
+      reason: "network",
+    });
+    expect(policy(net(true), late(2, 9_600), NOW, () => 0.5)).toEqual({
+      action: "give-up",
+      outcome: "failed",
+      reason: "time",
+    });
+    expect(policy(http(503), late(3, 9_500), NOW, () => 0.5)).toMatchObject({ reason: "time" });
+    expect(policy(http(429, 429, QPS_MSG), late(1, 9_500), NOW, () => 0)).toMatchObject({ reason: "time" });
+    // Decisions without a wait are not bounded by it: a token renewal, a check, a daily deferral.
+    expect(policy(http(401, 124), late(1, 60_000), NOW, () => 0)).toEqual({ action: "renew-token" });
+    expect(policy(net(true), { ...late(1, 60_000), idempotent: false }, NOW, () => 0)).toEqual({
+      action: "reconcile",
+    });
+    // The default: two minutes.
+    expect(decideRetry(net(true), late(2, 119_500), NOW, () => 1)).toMatchObject({ reason: "time" });
+  });
+
+  it("never returns a daily `until` that is not a valid future Date, whatever Retry-After says", () => {
+    const values = [
+      "99999999999999",
+      "1e400",
+      "-5",
+      "0",
+      "NaN",
+      "Infinity",
+      "9".repeat(400),
+      "2020-01-01",
+      "+275760-09-13T00:00:00Z",
+      "Tue, 31 Dec 1969 23:59:59 GMT",
+      "\u0000",
+      " ",
+    ];
+    for (const value of values) {
+      const d = decideRetry(http(429, 429, DAILY_MSG, { "retry-after": value }), at(1), NOW, () => 0);
+      expect(d.action, value).toBe("give-up");
+      if (d.action !== "give-up" || d.until === undefined) throw new Error(`no until for ${value}`);
+      expect(() => new Date(d.until as number).toISOString(), value).not.toThrow();
+      expect(d.until, value).toBeGreaterThan(NOW);
+      expect(d.until, value).toBeLessThanOrEqual(NOW + 48 * 3600_000);
+    }
+  });
+
   it("is pure: the same input gives the same decision", () => {
     const failure = http(429, 429, QPS_MSG);
     const a = decideRetry(failure, at(2), NOW, () => 0.3);
@@ -312,6 +390,18 @@ describe("429 helpers", () => {
     expect(parseRetryAfter("", NOW)).toBeUndefined();
     expect(parseRetryAfter("later", NOW)).toBeUndefined();
     expect(parseRetryAfter(undefined, NOW)).toBeUndefined();
+    expect(parseRetryAfter("99999999999999", NOW)).toBeUndefined();
+    expect(parseRetryAfter("1e400", NOW)).toBeUndefined();
+  });
+
+  it("keeps a daily resume time within [next midnight, now + the cap]", () => {
+    const cap = 48 * 3600_000;
+    expect(dailyResumeAt(undefined, NOW, cap)).toBe(MIDNIGHT);
+    expect(dailyResumeAt("2026-03-10T15:29:59Z", NOW, cap)).toBe(MIDNIGHT);
+    expect(dailyResumeAt("2026-03-10T18:00:00Z", NOW, cap)).toBe(MIDNIGHT);
+    expect(dailyResumeAt("2026-03-11T00:00:00Z", NOW, cap)).toBe(MIDNIGHT);
+    expect(dailyResumeAt("2026-03-12T00:00:00Z", NOW, cap)).toBe(Date.parse("2026-03-12T00:00:00Z"));
+    expect(dailyResumeAt("2026-04-01T00:00:00Z", NOW, cap)).toBe(NOW + cap);
   });
 
   it("finds the next 00:00 UTC", () => {
