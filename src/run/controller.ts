@@ -23,8 +23,8 @@ import {
  *
  * The first stop wins: its reason is the summary's `stop_reason` and decides the exit code; a fatal
  * error (auth, dependency, internal) is also rethrown by `runBatch` after the summary is written.
- * Row runners read `draining` before each operation and pass `signal` to every send, so a stop
- * reaches every request and every backoff through one signal.
+ * The executor gets both signals once: `drainSignal` ends limiter waits and retry waits, `signal`
+ * aborts requests in flight; row runners read `draining` before each operation.
  */
 export interface ControllerOptions {
   /** How long requests in flight may take to finish after a drain was asked for (ms). */
@@ -36,6 +36,7 @@ export interface ControllerOptions {
 
 export class RunController {
   readonly #hard = new AbortController();
+  readonly #drain = new AbortController();
   readonly #options: ControllerOptions;
   #drainTimer: NodeJS.Timeout | undefined;
   #reason: StopReason | null = null;
@@ -49,6 +50,14 @@ export class RunController {
   /** Aborted when requests in flight must be abandoned. */
   get signal(): AbortSignal {
     return this.#hard.signal;
+  }
+
+  /**
+   * Aborted at any stop: operations waiting for a limiter slot or in a retry wait end there, and
+   * nothing new is sent; requests in flight go on until `signal`.
+   */
+  get drainSignal(): AbortSignal {
+    return this.#drain.signal;
   }
 
   /** True once any stop was asked for: start nothing new. */
@@ -110,6 +119,7 @@ export class RunController {
     if (this.#reason !== null) return false;
     this.#reason = reason;
     this.#message = message;
+    this.#drain.abort(new Error(message));
     this.#options.onStop();
     return true;
   }

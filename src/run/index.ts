@@ -100,7 +100,14 @@ async function runLocked(config: RunConfig, deps: RunDeps, manifestSha: string):
     },
   };
 
-  const res = await openResources(config, deps, { append, logger });
+  let queue: UserQueue | undefined;
+  const controller = new RunController({
+    drainTimeoutMs: config.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+    onStop: () => queue?.clear(), // rows not started: no result line, so a --resume sends them
+    logger,
+  });
+  const stop = { drain: controller.drainSignal, hard: controller.signal };
+  const res = await openResources(config, deps, { append, logger, stop });
   if (!append) {
     try {
       saveSummary(config.results, emptySummary(base, startedAt));
@@ -109,12 +116,6 @@ async function runLocked(config: RunConfig, deps: RunDeps, manifestSha: string):
       throw error;
     }
   }
-  let queue: UserQueue | undefined;
-  const controller = new RunController({
-    drainTimeoutMs: config.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
-    onStop: () => queue?.clear(), // rows not started: no result line, so a --resume sends them
-    logger,
-  });
   const observer = deps.observer ?? {};
   const reporter = new Reporter({
     results: res.results,

@@ -30,7 +30,7 @@ export interface Resources {
 export async function openResources(
   config: RunConfig,
   deps: RunDeps,
-  options: { append: boolean; logger: Logger },
+  options: { append: boolean; logger: Logger; stop: { drain: AbortSignal; hard: AbortSignal } },
 ): Promise<Resources> {
   const closers: { name: string; close: () => unknown }[] = [];
   const close = async (): Promise<void> => {
@@ -68,9 +68,20 @@ export async function openResources(
     closers.push({ name: "limiters", close: () => limiters.stop() });
     await limiters.ready(); // an unreachable --redis stops the run here, before sending
 
-    const sender = createSender({ apiUrl: zoom.apiUrl, tokens });
+    const sender = createSender({
+      apiUrl: zoom.apiUrl,
+      tokens,
+      ...(config.requestTimeoutMs ? { requestTimeoutMs: config.requestTimeoutMs } : {}),
+    });
     closers.push({ name: "sender", close: () => sender.close() });
-    const executor = createExecutor({ sender, limiters, tokens, logger: options.logger.child({ stage: "send" }) });
+    const executor = createExecutor({
+      sender,
+      limiters,
+      tokens,
+      signal: options.stop.drain, // a stop ends waits: nothing new is sent
+      requestSignal: options.stop.hard, // requests in flight end only on a hard stop
+      logger: options.logger.child({ stage: "send" }),
+    });
 
     const results = (deps.openResults ?? openResults)(config.results, { append: options.append });
     closers.push({ name: "results", close: () => results.close() });

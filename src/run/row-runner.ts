@@ -1,3 +1,4 @@
+import { DependencyError } from "../errors.js";
 import type { Executor, ExecResult } from "../send/execute.js";
 import { lookup, stateKey, type AccountState } from "../state/index.js";
 import type { Operation, Outcome, PlannedRow, ResultLine } from "../types.js";
@@ -50,18 +51,19 @@ export class RowRunner {
         continue;
       }
       const result = await this.#send(op);
-      if (result.attempts === 0 && this.#o.controller.signal.aborted) return; // never sent
+      if (result.attempts === 0 && this.#o.controller.draining) return; // stopped before it was sent
       this.#report(op, result);
       if (result.until) this.#o.reporter.counter.deferUntil(result.until);
       if (result.outcome === "ok" && known) await this.#store(op, known.applied);
       if (result.fatal === "auth") this.#o.reporter.authFailed(result.message);
+      if (result.fatal === "dependency") this.#o.controller.fail(new DependencyError("oauth", result.message));
       if (op === row.operations[0] && result.http_status === 404 && result.zoom_code === 1001)
         skipReason = `Skipped: the user does not exist (${op.op} answered 404/1001).`;
     }
   }
 
   async #send(op: Operation): Promise<ExecResult> {
-    const result = await this.#o.executor.execute(op, this.#o.controller.signal);
+    const result = await this.#o.executor.execute(op); // the run's signals were given at its creation
     // On resume an interrupted password change may have been applied already: Zoom then answers
     // that the new password matches the current one, which is what the manifest asks for.
     if (

@@ -27,7 +27,10 @@ describe("daily limits", () => {
     for (let i = 1; i <= 40; i++) rows.push(`user${i}@example.com,Daily ${i},${password(i)}`);
     writeFileSync(join(dir, "m.csv"), rows.join("\n") + "\n");
     // Medium (passwords) may be used 25 times a day; Light (profiles) has no daily cap here.
-    const start = new Date("2026-11-24T22:00:00Z");
+    // The sandbox's clock starts two hours before the real next UTC midnight: the job judges a
+    // daily Retry-After against its own (real) clock, and never trusts one in the past.
+    const midnight = new Date(Math.ceil((Date.now() + 1) / 86_400_000) * 86_400_000);
+    const start = new Date(midnight.getTime() - 2 * 3_600_000);
     sandbox = await startSandbox({
       plan: "pro",
       users: 40,
@@ -46,7 +49,7 @@ describe("daily limits", () => {
     };
     const first = await runBatch(config, { limitsScale: 10 });
     expect(first.exit_code).toBe(4);
-    expect(first.next_safe_run_at).toBe("2026-11-25T00:00:00.000Z");
+    expect(first.next_safe_run_at).toBe(midnight.toISOString());
     expect(first.outcomes).toMatchObject({ ok: 40 + 25, deferred: 15, failed: 0 });
     // The 429s that stopped the label (those in flight at that moment); the rest were not sent.
     const daily429 = sandbox.state.log.filter((e) => e.status === 429).length;
@@ -57,11 +60,12 @@ describe("daily limits", () => {
     expect(deferred).toHaveLength(15);
     expect(
       deferred.every(
-        (l) => l.op === "password" && /daily limit .* --resume after 2026-11-25T00:00:00/.test(l.message),
+        (l) =>
+          l.op === "password" && l.message.includes(`--resume after ${midnight.toISOString().slice(0, 19)}`),
       ),
     ).toBe(true);
 
-    sandbox.clock.set(new Date("2026-11-25T00:00:01Z"));
+    sandbox.clock.set(new Date(midnight.getTime() + 1000));
     sandbox.state.reset();
     const second = await runBatch({ ...config, resume: true }, { limitsScale: 10 });
     expect(second.exit_code).toBe(0);
