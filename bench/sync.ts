@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RunConfig } from "../src/config.js";
-import { runBatch } from "../src/run.js";
+import { runBatch } from "../src/run/index.js";
 import { startSandbox, sandboxTarget } from "../src/sandbox/index.js";
 
 const ROWS = Number(process.env.BENCH_SYNC_ROWS ?? 100_000);

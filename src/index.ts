@@ -3,7 +3,7 @@
  * here takes or returns is exported too, so a caller can write its own observer, state store or
  * configuration. `test/unit/surface.test.ts` pins the names.
  */
-export { runBatch, type RunDeps, type RunObserver } from "./run.js";
+export { runBatch, type RunDeps, type RunObserver } from "./run/index.js";
 export { validateManifest, type ValidationReport } from "./validate.js";
 export {
   startSandbox,

@@ -4,7 +4,7 @@ import { exitCodeFor, type StopReason } from "../errors.js";
 import { startProgress, type Progress } from "../progress/index.js";
 import { writeReport } from "../report/html.js";
 import { formatSummary, type Summary } from "../report/summary.js";
-import { runBatch, type RunObserver } from "../run.js";
+import { runBatch, type RunObserver } from "../run/index.js";
 import { sandboxTarget, startSandbox, type Sandbox } from "../sandbox/index.js";
 import type { CliIO } from "./io.js";
 

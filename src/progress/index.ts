@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { PROGRESS_MODES, type ProgressMode } from "../config/options.js";
 import { countRecords } from "../read/index.js";
-import type { RunObserver } from "../run.js";
+import type { RunObserver } from "../run/index.js";
 import { LogDisplay } from "./log-line.js";
 import { ProgressModel, type ProgressSnapshot } from "./model.js";
 import { TtyDisplay } from "./tty.js";

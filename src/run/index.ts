@@ -119,7 +119,9 @@ async function runLocked(config: RunConfig, deps: RunDeps, manifestSha: string):
   const observer = deps.observer ?? {};
   const reporter = new Reporter({
     results: res.results,
-    breaker: createBreaker(config.maxFailureRate !== undefined ? { maxFailureRate: config.maxFailureRate } : {}),
+    breaker: createBreaker(
+      config.maxFailureRate !== undefined ? { maxFailureRate: config.maxFailureRate } : {},
+    ),
     controller,
     observer,
     logger,
@@ -143,7 +145,13 @@ async function runLocked(config: RunConfig, deps: RunDeps, manifestSha: string):
 
   const tally = append ? await countResults(streamResults(config.results)) : reporter.counter;
   await writeRetry(config, manifest, tally.retryRows, logger);
-  const summary = buildSummary(base, tally.counts(), { startedAt, finishedAt: now(), res, reporter, controller });
+  const summary = buildSummary(base, tally.counts(), {
+    startedAt,
+    finishedAt: now(),
+    res,
+    reporter,
+    controller,
+  });
   try {
     saveSummary(config.results, summary);
   } catch (error) {
@@ -152,7 +160,14 @@ async function runLocked(config: RunConfig, deps: RunDeps, manifestSha: string):
   }
   observer.finished?.(summary);
   logger.info(
-    { summary: { outcomes: summary.outcomes, elapsed_ms: summary.elapsed_ms, labels: summary.labels, stopped: summary.stopped } },
+    {
+      summary: {
+        outcomes: summary.outcomes,
+        elapsed_ms: summary.elapsed_ms,
+        labels: summary.labels,
+        stopped: summary.stopped,
+      },
+    },
     "run.finished",
   );
   if (controller.fatal && !(controller.fatal instanceof SafetyStopError)) throw controller.fatal;
@@ -164,7 +179,12 @@ async function runLocked(config: RunConfig, deps: RunDeps, manifestSha: string):
  * skipped, copied from the manifest in its own format, to fix and run like any manifest. Written
  * at the end of every run (removed when no row needs it); a failure to write it is only logged.
  */
-async function writeRetry(config: RunConfig, manifest: Manifest, rows: Set<number>, logger: Logger): Promise<void> {
+async function writeRetry(
+  config: RunConfig,
+  manifest: Manifest,
+  rows: Set<number>,
+  logger: Logger,
+): Promise<void> {
   try {
     const file = await writeRetryFile({
       manifest: config.manifest,
@@ -228,7 +248,12 @@ async function feedQueue(feed: FeedOptions, queue: UserQueue, ctx: FeedContext):
  * planned once more, without sending, and the operations that would be sent are counted
  * (operations a `--resume` finds done, or `--state` finds unchanged, do not count).
  */
-async function checkMassChange(config: RunConfig, feed: FeedOptions, res: Resources, logger: Logger): Promise<void> {
+async function checkMassChange(
+  config: RunConfig,
+  feed: FeedOptions,
+  res: Resources,
+  logger: Logger,
+): Promise<void> {
   const max = config.maxOperations;
   if (max === undefined) return;
   let count = 0;
@@ -245,7 +270,13 @@ async function checkMassChange(config: RunConfig, feed: FeedOptions, res: Resour
 function buildSummary(
   base: Pick<Summary, "manifest" | "manifest_sha256" | "results" | "plan" | "share">,
   counts: Counts,
-  run: { startedAt: number; finishedAt: number; res: Resources; reporter: Reporter; controller: RunController },
+  run: {
+    startedAt: number;
+    finishedAt: number;
+    res: Resources;
+    reporter: Reporter;
+    controller: RunController;
+  },
 ): Summary {
   const elapsed = run.finishedAt - run.startedAt;
   const stopReason = run.controller.reason;

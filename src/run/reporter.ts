@@ -70,7 +70,10 @@ export class Reporter {
   #judge(line: ResultLine): void {
     const trip = this.#o.breaker.record(line);
     if (trip?.kind === "failure-rate") {
-      this.#o.logger.error({ failed: trip.failed, window: trip.window, codes: trip.codes }, "run.safety_stop");
+      this.#o.logger.error(
+        { failed: trip.failed, window: trip.window, codes: trip.codes },
+        "run.safety_stop",
+      );
       // Zoom may disable an app with a high error rate: send nothing more. Requests already in
       // flight finish and are reported; a --resume sends the rest.
       this.#o.controller.drain("safety", trip.message);

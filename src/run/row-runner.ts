@@ -56,7 +56,8 @@ export class RowRunner {
       if (result.until) this.#o.reporter.counter.deferUntil(result.until);
       if (result.outcome === "ok" && known) await this.#store(op, known.applied);
       if (result.fatal === "auth") this.#o.reporter.authFailed(result.message);
-      if (result.fatal === "dependency") this.#o.controller.fail(new DependencyError("oauth", result.message));
+      if (result.fatal === "dependency")
+        this.#o.controller.fail(new DependencyError("oauth", result.message));
       if (op === row.operations[0] && result.http_status === 404 && result.zoom_code === 1001)
         skipReason = `Skipped: the user does not exist (${op.op} answered 404/1001).`;
     }
@@ -81,7 +82,10 @@ export class RowRunner {
     if (state) await state.store.put(stateKey(op, state.account), applied);
   }
 
-  #report(op: Operation, r: Partial<Omit<ExecResult, "outcome">> & { outcome: Outcome; message: string }): void {
+  #report(
+    op: Operation,
+    r: Partial<Omit<ExecResult, "outcome">> & { outcome: Outcome; message: string },
+  ): void {
     this.#o.reporter.report(resultOf(op, r, this.#o.now()), labelOf(op));
   }
 }

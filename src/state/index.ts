@@ -153,7 +153,10 @@ export interface AccountState {
 }
 
 /** What `op` would apply (its fingerprint), and whether exactly that was applied before. */
-export async function lookup(state: AccountState, op: Operation): Promise<{ applied: string; unchanged: boolean }> {
+export async function lookup(
+  state: AccountState,
+  op: Operation,
+): Promise<{ applied: string; unchanged: boolean }> {
   const applied = await fingerprint(op, state.secret);
   return { applied, unchanged: (await state.store.get(stateKey(op, state.account))) === applied };
 }

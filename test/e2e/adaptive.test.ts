@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { runBatch } from "../../src/run.js";
+import { runBatch } from "../../src/run/index.js";
 import { startSandbox, type Sandbox, sandboxTarget } from "../../src/sandbox/index.js";
 import { Agent } from "undici";
 import { createLimiters } from "../../src/limit/index.js";

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthError, ConfigError, DependencyError, exitCodeFor } from "../../src/errors.js";
 import { createLimiters } from "../../src/limit/index.js";
-import { runBatch } from "../../src/run.js";
+import { runBatch } from "../../src/run/index.js";
 import { sandboxTarget, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import {
   checkUrl,

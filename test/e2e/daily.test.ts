@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunConfig } from "../../src/config.js";
-import { runBatch } from "../../src/run.js";
+import { runBatch } from "../../src/run/index.js";
 import { sandboxTarget, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { validateManifest } from "../../src/validate.js";
 import { checkPassword } from "../../src/zoom/rules.js";
@@ -115,7 +115,10 @@ describe("incremental sync shared through Redis", () => {
       });
       expect((await runBatch(config("r1.csv"), { limitsScale: 10 })).outcomes.ok).toBe(50);
       sandbox.state.reset();
-      expect((await runBatch(config("r2.csv"), { limitsScale: 10 })).outcomes).toMatchObject({ ok: 0, unchanged: 50 });
+      expect((await runBatch(config("r2.csv"), { limitsScale: 10 })).outcomes).toMatchObject({
+        ok: 0,
+        unchanged: 50,
+      });
       expect(sandbox.state.log).toEqual([]);
     } finally {
       await redis.stop();

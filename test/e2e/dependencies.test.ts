@@ -8,7 +8,7 @@ import type { RunConfig } from "../../src/config.js";
 import { DependencyError, EXIT, exitCodeFor } from "../../src/errors.js";
 import { openResults } from "../../src/report/results.js";
 import type { Summary } from "../../src/report/summary.js";
-import { runBatch, type RunDeps } from "../../src/run.js";
+import { runBatch, type RunDeps } from "../../src/run/index.js";
 import { startSandbox, type Sandbox, sandboxTarget } from "../../src/sandbox/index.js";
 import { startRedis } from "../helpers/redis.js";
 
@@ -50,7 +50,13 @@ describe("a dependency that fails stops the run with exit 6, a true summary and 
     const enospc = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
     const logged: string[] = [];
     const logger = pino({ level: "info" }, { write: (line: string) => void logged.push(line) });
-    const config: RunConfig = { manifest, results, plan: "business", share: 0.8, zoom: sandboxTarget(sandbox) };
+    const config: RunConfig = {
+      manifest,
+      results,
+      plan: "business",
+      share: 0.8,
+      zoom: sandboxTarget(sandbox),
+    };
     try {
       // Without root no tmpfs can be mounted: the same ENOSPC then comes from the results writer.
       const failing: RunDeps["openResults"] = (path, options) => {
@@ -90,7 +96,10 @@ describe("a dependency that fails stops the run with exit 6, a true summary and 
     sandbox = await startSandbox({ plan: "pro", users: 5, seed: 22 });
     const stderr: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => (stderr.push(String(chunk)), true)) as typeof process.stderr.write;
+    process.stderr.write = ((chunk: string) => (
+      stderr.push(String(chunk)),
+      true
+    )) as typeof process.stderr.write;
     const started = Date.now();
     try {
       const error = await runBatch({
@@ -129,7 +138,9 @@ describe("a dependency that fails stops the run with exit 6, a true summary and 
       },
     ).catch((e: unknown) => e);
     expect(exitCodeFor(error)).toBe(EXIT.internal);
-    expect((error as Error).message).toMatch(/^internal error: observer bug\. This is a bug in zoom-bulk; please report it/);
+    expect((error as Error).message).toMatch(
+      /^internal error: observer bug\. This is a bug in zoom-bulk; please report it/,
+    );
     const summary = JSON.parse(readFileSync(`${results}.summary.json`, "utf8")) as Summary;
     expect(summary).toMatchObject({ stop_reason: "internal", exit_code: EXIT.internal });
   });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunConfig } from "../../src/config.js";
-import { runBatch } from "../../src/run.js";
+import { runBatch } from "../../src/run/index.js";
 import { sandboxTarget, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { checkPassword } from "../../src/zoom/rules.js";
 import { readResults } from "../helpers/results.js";

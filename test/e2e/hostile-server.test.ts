@@ -8,7 +8,7 @@ import { pino } from "pino";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { DependencyError, NetworkError, exitCodeFor } from "../../src/errors.js";
 import { createLimiters, type Limiters } from "../../src/limit/index.js";
-import { runBatch } from "../../src/run.js";
+import { runBatch } from "../../src/run/index.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { createTokenProvider, staticToken, type TokenProvider } from "../../src/send/auth.js";
 import { createExecutor, type ExecutorOptions } from "../../src/send/execute.js";

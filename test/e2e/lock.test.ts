@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors.js";
 import { acquireLock, runLockPath } from "../../src/lock.js";
-import { runBatch } from "../../src/run.js";
+import { runBatch } from "../../src/run/index.js";
 import { startSandbox, sandboxTarget } from "../../src/sandbox/index.js";
 import { accountScope, fileSha256 } from "../../src/state/index.js";
 import { startRedis } from "../helpers/redis.js";
@@ -103,7 +103,11 @@ describe("the manifest lock in a run", () => {
       share: 1,
       zoom: sandboxTarget(sandbox),
     });
-    const lock = runLockPath(`sha256:${await fileSha256(manifest)}`, accountScope(sandboxTarget(sandbox)), undefined);
+    const lock = runLockPath(
+      `sha256:${await fileSha256(manifest)}`,
+      accountScope(sandboxTarget(sandbox)),
+      undefined,
+    );
     const copy = join(dir, "copy.csv");
     const link = join(dir, "link.csv");
     copyFileSync(manifest, copy);
@@ -197,7 +201,9 @@ describe("the run lock in Redis (--redis)", () => {
       await new Promise((r) => setTimeout(r, 800));
       const error = await runBatch(config("b.csv")).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConfigError);
-      expect((error as Error).message).toMatch(/^another zoom-bulk run \(pid \d+ on host .+\) holds redis key zoom-bulk:run-lock:[0-9a-f]{24}/);
+      expect((error as Error).message).toMatch(
+        /^another zoom-bulk run \(pid \d+ on host .+\) holds redis key zoom-bulk:run-lock:[0-9a-f]{24}/,
+      );
       expect(existsSync(join(dir, "b.csv"))).toBe(false);
       expect((await first).outcomes.ok).toBe(40);
       expect(sandbox.state.log.filter((e) => e.method === "PATCH")).toHaveLength(40);

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunConfig } from "../../src/config.js";
-import { runBatch } from "../../src/run.js";
+import { runBatch } from "../../src/run/index.js";
 import { repairTornTail } from "../../src/report/results.js";
 import type { Summary } from "../../src/report/summary.js";
 import { startSandbox, type Sandbox, sandboxTarget } from "../../src/sandbox/index.js";
@@ -47,14 +47,20 @@ function runChild(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [join(import.meta.dirname, "..", "helpers", "child-run.mjs"), JSON.stringify(config), String(limitsScale)],
+      [
+        join(import.meta.dirname, "..", "helpers", "child-run.mjs"),
+        JSON.stringify(config),
+        String(limitsScale),
+      ],
       {
         stdio: ["ignore", "pipe", "inherit"],
       },
     );
     let stdout = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    const already = existsSync(config.results) ? readFileSync(config.results, "utf8").split("\n").length - 2 : 0;
+    const already = existsSync(config.results)
+      ? readFileSync(config.results, "utf8").split("\n").length - 2
+      : 0;
     if (kill)
       void resultLines(config.results, Math.max(0, already) + kill.afterLines).then(
         () => child.kill(kill.signal),
@@ -105,11 +111,10 @@ describe("resume and crash safety", () => {
     let seed = 42;
     const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let k = 0; k < 5; k++) {
-      const run = await runChild(
-        { ...config, resume: k > 0 },
-        4,
-        { afterLines: 50 + Math.floor(random() * 400), signal: "SIGKILL" },
-      );
+      const run = await runChild({ ...config, resume: k > 0 }, 4, {
+        afterLines: 50 + Math.floor(random() * 400),
+        signal: "SIGKILL",
+      });
       expect(run.signal, `kill ${k}`).toBe("SIGKILL");
       // A torn last line is cut off on resume; the file stays readable throughout.
       if (!readFileSync(config.results, "utf8").endsWith("\n"))
@@ -253,7 +258,12 @@ describe("--state belongs to one account", () => {
     const dir = mkdtempSync(join(tmpdir(), "zb-state-acct-"));
     writeFileSync(join(dir, "m.csv"), "user,dept\nuser1@example.com,Sales\nuser2@example.com,Ops\n");
     sandbox = await startSandbox({ plan: "pro", users: 2, seed: 12 });
-    const other = await startSandbox({ plan: "pro", users: 2, seed: 13, credentials: { accountId: "live-account" } });
+    const other = await startSandbox({
+      plan: "pro",
+      users: 2,
+      seed: 13,
+      credentials: { accountId: "live-account" },
+    });
     try {
       const config = (s: Sandbox, results: string): RunConfig => ({
         manifest: join(dir, "m.csv"),

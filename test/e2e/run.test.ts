@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runBatch } from "../../src/run.js";
+import { runBatch } from "../../src/run/index.js";
 import { startSandbox, type Sandbox, sandboxTarget } from "../../src/sandbox/index.js";
 import type { RunConfig } from "../../src/config.js";
 import type { Summary } from "../../src/report/summary.js";
@@ -83,7 +83,9 @@ describe("how a run stops, and what it leaves", () => {
     writeFileSync(
       path,
       `user,job_title${extra ? "," + extra : ""}\n` +
-        Array.from({ length: rows }, (_, i) => `user${i + 1}@example.com,T${i}${extra ? ",x" : ""}\n`).join(""),
+        Array.from({ length: rows }, (_, i) => `user${i + 1}@example.com,T${i}${extra ? ",x" : ""}\n`).join(
+          "",
+        ),
     );
     return path;
   };
@@ -126,12 +128,24 @@ describe("how a run stops, and what it leaves", () => {
     writeFileSync(
       manifest,
       "user,job_title,password\n" +
-        Array.from({ length: 600 }, (_, i) => `user${i + 1}@example.com,T${i},${i < 300 ? password(i) : ""}\n`).join(""),
+        Array.from(
+          { length: 600 },
+          (_, i) => `user${i + 1}@example.com,T${i},${i < 300 ? password(i) : ""}\n`,
+        ).join(""),
     );
-    sandbox = await startSandbox({ plan: "pro", users: 600, seed: 8, limitsScale: 4, latency: { minMs: 20, maxMs: 40 } });
-    const summary = await runBatch(configFor(sandbox, manifest, join(dir, "r.csv"), { plan: "pro", share: 1 }), {
+    sandbox = await startSandbox({
+      plan: "pro",
+      users: 600,
+      seed: 8,
       limitsScale: 4,
+      latency: { minMs: 20, maxMs: 40 },
     });
+    const summary = await runBatch(
+      configFor(sandbox, manifest, join(dir, "r.csv"), { plan: "pro", share: 1 }),
+      {
+        limitsScale: 4,
+      },
+    );
     expect(summary.outcomes.ok).toBe(900);
     const log = sandbox.state.log.filter((e) => e.path.startsWith("/v2/"));
     const light = log.filter((e) => e.method === "PATCH").map((e) => e.arrival);
@@ -141,7 +155,9 @@ describe("how a run stops, and what it leaves", () => {
     const lightBeforeLastMedium = light.filter((t) => t <= lastMedium).length;
     // Lanes keep Light at its ceiling while Medium is busy: ≈120/s × the Medium span.
     const ceiling = (120 * (lastMedium - start)) / 1000;
-    console.log(`lanes: ${lightBeforeLastMedium} Light requests while Medium ran (ceiling ${ceiling.toFixed(0)})`);
+    console.log(
+      `lanes: ${lightBeforeLastMedium} Light requests while Medium ran (ceiling ${ceiling.toFixed(0)})`,
+    );
     expect(lightBeforeLastMedium / ceiling).toBeGreaterThan(0.85);
     expect(summary.labels.light?.rate_limited.qps ?? 0).toBe(0);
   });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { EXIT } from "../../src/errors.js";
-import { runBatch } from "../../src/run.js";
+import { runBatch } from "../../src/run/index.js";
 import { startSandbox, sandboxTarget } from "../../src/sandbox/index.js";
 import { readResults } from ".././helpers/results.js";
 import { createBreaker } from "../../src/safety.js";
@@ -116,13 +116,16 @@ describe("the failure-rate breaker in a run", () => {
     const sandbox = await startSandbox({ plan: "pro", users: 5, seed: 5, limitsScale: 10 });
     try {
       const results = join(dir, "ghosts.results.csv");
-      const summary = await runBatch({
-        manifest,
-        results,
-        plan: "pro",
-        share: 0.8,
-        zoom: sandboxTarget(sandbox),
-      }, { limitsScale: 10 });
+      const summary = await runBatch(
+        {
+          manifest,
+          results,
+          plan: "pro",
+          share: 0.8,
+          zoom: sandboxTarget(sandbox),
+        },
+        { limitsScale: 10 },
+      );
       const sent = sandbox.state.log.filter((e) => e.path.startsWith("/v2/")).length;
       console.log(`breaker: stopped after ${sent} requests of ${rows} rows; ${summary.operations} results`);
       expect(summary.exit_code).toBe(EXIT.safetyStop);

@@ -211,6 +211,7 @@ describe("the public surface", () => {
       "limit.ceiling",
       "limit.daily",
       "limit.redis.error",
+      "limit.redis.late",
       "limit.slowdown",
       "limit.speedup",
       "op.reconcile",
@@ -222,6 +223,8 @@ describe("the public surface", () => {
       "run.finished",
       "run.internal_error",
       "run.progress",
+      "run.retry_file",
+      "run.retry_file_failed",
       "run.safety_stop",
       "summary.unwritten",
     ]);
