@@ -68,6 +68,10 @@ export interface RunConfig {
    * for the night an HR export changes everyone by mistake.
    */
   maxOperations?: number;
+  /** Rows with action delete/disassociate may run (`--allow-delete`); without it they stop the run (exit 2). */
+  allowDelete?: boolean;
+  /** Mass-delete breaker (default 25): more deletes than this stop the run (exit 5) before sending. */
+  maxDeletes?: number;
   /**
    * Send only what the results file does not already hold as `ok` or `unchanged`. With no results
    * file yet the run is a fresh one, so cron can always pass `--resume`.
@@ -104,6 +108,8 @@ export type RunSettings = Pick<
   | "redis"
   | "maxFailureRate"
   | "maxOperations"
+  | "allowDelete"
+  | "maxDeletes"
   | "state"
   | "requestTimeoutMs"
 >;
@@ -139,6 +145,8 @@ export function readRunSettings(
     plan: read("plan"),
     share: read("share"),
     maxFailureRate: read("maxFailureRate"),
+    allowDelete: read("allowDelete"),
+    maxDeletes: read("maxDeletes"),
     ...(only ? { only } : {}),
     ...(assetsDir !== undefined ? { assetsDir } : {}),
     ...(delimiter !== undefined ? { delimiter } : {}),

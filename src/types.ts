@@ -1,9 +1,27 @@
 import type { EndpointName } from "./zoom/endpoints.js";
 import type { FileFormat } from "./zoom/rules.js";
 
-/** One Zoom call per operation; the order here is the order a row's operations run in. */
-export const OP_KINDS = ["profile", "password", "picture", "virtual_background"] as const;
+/**
+ * One Zoom call per operation (a few look first: see `Operation`). The usual order of a row's
+ * operations; the planner states the exact order per row (`Operation.index`): `create` first, a
+ * `status` activate before the updates and a deactivate after them, `email` after every other
+ * change of the row (so nothing can target the wrong user), `delete` alone.
+ */
+export const OP_KINDS = [
+  "create",
+  "profile",
+  "password",
+  "picture",
+  "virtual_background",
+  "email",
+  "status",
+  "delete",
+] as const;
 export type OpKind = (typeof OP_KINDS)[number];
+
+/** The `action` column: what a row does to its user (PRODUCT.md "Lifecycle"); empty = `update`. */
+export const ROW_ACTIONS = ["update", "create", "activate", "deactivate", "delete", "disassociate"] as const;
+export type RowAction = (typeof ROW_ACTIONS)[number];
 
 /** `row` stands for a record that could not be read at all. */
 export type ResultOp = OpKind | "row";
@@ -48,10 +66,18 @@ export interface Operation {
   /** The result's `target` column (the file name for uploads). */
   target: string;
   /**
-   * For a background upload after a crash (`--resume`): look for the file among the user's
-   * backgrounds first, since the interrupted upload may have reached Zoom.
+   * Look before sending, because sending twice would not leave the same state: a background
+   * upload looks for a file of the same name and size among the user's backgrounds (there:
+   * `unchanged`); a `create` after a crash (`--resume`) looks the user up (there: `ok` when it
+   * matches, else `unchanged`).
    */
   checkFirst?: boolean;
+  /**
+   * `virtual_backgrounds_mode=replace`: the background files the row lists (name and size).
+   * Carried by the row's `deleteVirtualBackgrounds` operation (target `(unlisted)`), which deletes
+   * every file of the user not in this list.
+   */
+  keep?: { name: string; size: number }[];
 }
 
 /** An operation refused before sending. */

@@ -7,6 +7,7 @@ import { formatSummary, type Summary } from "../report/summary.js";
 import { runBatch, type RunObserver } from "../run/index.js";
 import { sandboxTarget, startSandbox, type Sandbox } from "../sandbox/index.js";
 import type { CliIO } from "./io.js";
+import { trialUsers } from "./sandbox-seed.js";
 
 /**
  * The one way the command line runs manifests, for `run` (one) and `job` (one per manifest):
@@ -38,7 +39,7 @@ export interface ExecuteRunOptions {
 export async function executeRun(o: ExecuteRunOptions): Promise<number> {
   // Credentials are checked before anything is read or started: a missing one costs nothing.
   const fromEnv = o.sandbox ? undefined : zoomTargetFromEnv(o.io.env);
-  const sandbox = o.sandbox ? await startSandbox() : undefined;
+  const sandbox = o.sandbox ? await startSandbox({ users: await trialUsers(o.tasks.map((t) => t.config)) }) : undefined;
   const summaries: Summary[] = [];
   let skipped = false;
   try {

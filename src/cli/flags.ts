@@ -13,6 +13,7 @@ export type Args = Record<string, unknown>;
 export function flag(name: OptionName): Options {
   const spec: OptionSpec<unknown> = OPTIONS[name];
   const shown = spec.defaultText ?? (spec.default === undefined ? undefined : String(spec.default));
+  if (spec.switch) return { type: "boolean", describe: spec.describe };
   return {
     type: "string",
     requiresArg: true,
@@ -49,6 +50,8 @@ export const RUN_FLAGS: OptionName[] = [
   "redisPrefix",
   "shard",
   "maxOperations",
+  "allowDelete",
+  "maxDeletes",
   "maxFailureRate",
   "requestTimeoutMs",
 ];

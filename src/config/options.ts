@@ -32,6 +32,8 @@ export interface OptionSpec<T> {
   hint?: string;
   /** Whether the option may be given several times (a list); otherwise twice is a mistake. */
   list?: boolean;
+  /** A switch: the flag takes no value (`--allow-delete`); a job file gives true or false. */
+  switch?: boolean;
   /** Turns a value that is present into the setting; throws OptionProblem when it is wrong. */
   parse(value: unknown): T;
 }
@@ -62,6 +64,8 @@ const defaulted = <T>(spec: DefaultedSpec<T>): DefaultedSpec<T> => spec;
 export const DEFAULT_PLAN: Plan = "pro";
 /** Every app on the account spends the same budget; leave some of it to the others. */
 export const DEFAULT_SHARE = 0.8;
+/** Deletes and disassociations one run may send unless `--max-deletes` says more: leavers are few a night. */
+export const DEFAULT_MAX_DELETES = 25;
 /** Seconds between `run.progress` log lines when not on a terminal. */
 export const DEFAULT_PROGRESS_INTERVAL_S = 10;
 
@@ -184,6 +188,33 @@ export const OPTIONS = {
       throw new OptionProblem(
         `a number above 0 and at most 1 (the share of the last ${DEFAULT_BREAKER_WINDOW} operations that may fail before the run stops; 1 turns the breaker off)`,
       );
+    },
+  }),
+  allowDelete: defaulted<boolean>({
+    flag: "allow-delete",
+    jobKey: "allow_delete",
+    switch: true,
+    describe:
+      "Let rows with action delete or disassociate remove users; without it such rows stop the run (exit 2) before anything is sent, naming them",
+    default: false,
+    example: "true",
+    parse: (value) => {
+      if (value === true || value === "true") return true;
+      if (value === false || value === "false") return false;
+      throw new OptionProblem("true or false");
+    },
+  }),
+  maxDeletes: defaulted<number>({
+    flag: "max-deletes",
+    jobKey: "safety.max_deletes",
+    describe:
+      "Mass-delete breaker: stop (exit 5) before anything is sent when the manifest would delete or disassociate more users than this",
+    default: DEFAULT_MAX_DELETES,
+    example: 100,
+    parse: (value) => {
+      const n = toNumber(value);
+      if (Number.isSafeInteger(n) && n >= 0) return n;
+      throw new OptionProblem("a whole number of at least 0 (the most users one run may delete or disassociate)");
     },
   }),
   maxOperations: optional<number>({

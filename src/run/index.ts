@@ -2,7 +2,9 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Logger } from "pino";
 import type { RunConfig } from "../config.js";
-import { DependencyError, exitCodeFor, SafetyStopError } from "../errors.js";
+import { ConfigError, DependencyError, exitCodeFor, SafetyStopError } from "../errors.js";
+import { DEFAULT_MAX_DELETES } from "../config/options.js";
+import type { Operation } from "../types.js";
 import { acquireLock, acquireRedisLock, runLockKey, runLockPath, type Lock } from "../lock.js";
 import { silentLogger } from "../log.js";
 import { plannerFor } from "../plan/index.js";
@@ -128,7 +130,7 @@ async function runLocked(config: RunConfig, deps: RunDeps, manifestSha: string):
   });
   const onSignal = (): void => controller.interrupt(deps.signal?.reason);
   try {
-    await checkMassChange(config, feed, res, logger);
+    await preflight(config, feed, res, logger);
     queue = createUserQueue(queueBounds(config, deps));
     if (deps.signal?.aborted) onSignal();
     deps.signal?.addEventListener("abort", onSignal, { once: true });
@@ -244,27 +246,45 @@ async function feedQueue(feed: FeedOptions, queue: UserQueue, ctx: FeedContext):
 }
 
 /**
- * The mass-change breaker (`--max-operations`), judged before the first request: the rows are
- * planned once more, without sending, and the operations that would be sent are counted
- * (operations a `--resume` finds done, or `--state` finds unchanged, do not count).
+ * Checks made before the first request, from the plan (the rows are planned once more, sending
+ * nothing), only when they are asked for: rows that delete or disassociate users need
+ * `--allow-delete` (exit 2 naming them) and stay within `--max-deletes` (exit 5); the operations to
+ * send stay within `--max-operations` (exit 5). Operations a `--resume` finds done, or `--state`
+ * finds unchanged, do not count.
  */
-async function checkMassChange(
-  config: RunConfig,
-  feed: FeedOptions,
-  res: Resources,
-  logger: Logger,
-): Promise<void> {
-  const max = config.maxOperations;
-  if (max === undefined) return;
+async function preflight(config: RunConfig, feed: FeedOptions, res: Resources, logger: Logger): Promise<void> {
+  const deletesPossible = feed.manifest.columns.includes("action");
+  if (config.maxOperations === undefined && !deletesPossible) return;
   let count = 0;
-  for await (const { operations } of plannedRows({ ...feed, onPlainPassword: () => {} })) {
-    for (const op of operations) if (!res.state || !(await lookup(res.state, op)).unchanged) count++;
+  const deletes: Operation[] = [];
+  for await (const { operations } of plannedRows({ ...feed, onPlainPassword: () => {} }))
+    for (const op of operations) {
+      if (op.op === "delete") deletes.push(op);
+      if (!res.state || !(await lookup(res.state, op)).unchanged) count++;
+    }
+  if (deletes.length > 0 && !config.allowDelete)
+    throw new ConfigError(
+      `${deletes.length} row${deletes.length === 1 ? "" : "s"} would delete or disassociate users (${named(deletes)}); nothing was sent. Removing users needs --allow-delete ("allow_delete": true in a job file); to switch leavers off and keep their data, use action deactivate.`,
+    );
+  const maxDeletes = config.maxDeletes ?? DEFAULT_MAX_DELETES;
+  if (deletes.length > maxDeletes) {
+    logger.error({ max_deletes: maxDeletes, deletes: deletes.length }, "run.safety_stop");
+    throw new SafetyStopError(
+      `${deletes.length} users to delete or disassociate, more than --max-deletes ${maxDeletes} (${named(deletes)}): nothing was sent. Check the manifest; if the removals are meant, rerun with a higher --max-deletes.`,
+    );
   }
-  if (count <= max) return;
+  const max = config.maxOperations;
+  if (max === undefined || count <= max) return;
   logger.error({ max_operations: max, operations: count }, "run.safety_stop");
   throw new SafetyStopError(
     `${count} operations to send, more than --max-operations ${max} (the mass-change limit): nothing was sent. Check the manifest; if the change is meant, rerun with a higher --max-operations.`,
   );
+}
+
+/** The first few rows of a list, as a person reads them: `row 4 (line 5) a@x.com, …`. */
+function named(ops: Operation[]): string {
+  const first = ops.slice(0, 5).map((op) => `row ${op.row} (line ${op.line}) ${op.user}`);
+  return first.join(", ") + (ops.length > 5 ? `, and ${ops.length - 5} more` : "");
 }
 
 function buildSummary(

@@ -38,11 +38,12 @@ export class RowRunner {
   }
 
   async run(row: PlannedRow): Promise<void> {
-    let skipReason: string | undefined;
+    let skip: { outcome: "skipped" | "deferred"; message: string; until?: string } | undefined;
+    let target: string | undefined; // the user's email after an `email` operation of this row
     for (const op of row.operations) {
       if (this.#o.controller.draining) return;
-      if (skipReason) {
-        this.#report(op, { outcome: "skipped", message: skipReason });
+      if (skip) {
+        this.#report(op, skip);
         continue;
       }
       const known = this.#o.state ? await lookup(this.#o.state, op) : undefined;
@@ -50,16 +51,15 @@ export class RowRunner {
         this.#report(op, { outcome: "unchanged", message: "Unchanged since the last successful sync." });
         continue;
       }
-      const result = await this.#send(op);
+      const result = await this.#send(target ? { ...op, user: target } : op);
       if (result.attempts === 0 && this.#o.controller.draining) return; // stopped before it was sent
       this.#report(op, result);
       if (result.until) this.#o.reporter.counter.deferUntil(result.until);
-      if (result.outcome === "ok" && known) await this.#store(op, known.applied);
+      if ((result.outcome === "ok" || result.outcome === "unchanged") && known) await this.#store(op, known.applied);
       if (result.fatal === "auth") this.#o.reporter.authFailed(result.message);
-      if (result.fatal === "dependency")
-        this.#o.controller.fail(new DependencyError("oauth", result.message));
-      if (op === row.operations[0] && result.http_status === 404 && result.zoom_code === 1001)
-        skipReason = `Skipped: the user does not exist (${op.op} answered 404/1001).`;
+      if (result.fatal === "dependency") this.#o.controller.fail(new DependencyError("oauth", result.message));
+      if (op.op === "email" && result.outcome === "ok") target = String(op.body?.email ?? op.user);
+      if (op === row.operations[0]) skip = skipAfterFirst(op, result);
     }
   }
 
@@ -88,6 +88,30 @@ export class RowRunner {
   ): void {
     this.#o.reporter.report(resultOf(op, r, this.#o.now()), labelOf(op));
   }
+}
+
+/**
+ * What the rest of a row becomes after its first operation: nothing when it went through; after
+ * 404/1001 (no such user) the rest is `skipped`; after a `create` that failed the rest is
+ * `skipped`, and after one a daily cap deferred, the rest is `deferred` with it (a `--resume`
+ * sends the row again).
+ */
+function skipAfterFirst(
+  op: Operation,
+  result: ExecResult,
+): { outcome: "skipped" | "deferred"; message: string; until?: string } | undefined {
+  if (result.http_status === 404 && result.zoom_code === 1001 && op.op !== "delete")
+    return { outcome: "skipped", message: `Skipped: the user does not exist (${op.op} answered 404/1001).` };
+  if (op.op !== "create") return undefined;
+  if (result.outcome === "deferred")
+    return {
+      outcome: "deferred",
+      message: `Deferred with the row's create: ${result.message}`,
+      ...(result.until ? { until: result.until } : {}),
+    };
+  if (result.outcome === "failed")
+    return { outcome: "skipped", message: "Skipped: the user could not be created (see the row's create)." };
+  return undefined;
 }
 
 /** Which label each operation spends (stated once, in the endpoint table). */

@@ -8,7 +8,7 @@ import { ENDPOINTS } from "../zoom/endpoints.js";
  * spec extract (test/fixtures/zoom-spec.json). When the job's table gains one of these, its line
  * wins (see SANDBOX_ENDPOINTS).
  */
-export type ExtraEndpointName = "updateEmail" | "deleteUser" | "deletePicture" | "checkEmail";
+export type ExtraEndpointName = "deletePicture" | "checkEmail";
 export type SandboxEndpointName = EndpointName | ExtraEndpointName;
 
 export interface SandboxEndpoint extends Omit<Endpoint, "name"> {
@@ -16,26 +16,6 @@ export interface SandboxEndpoint extends Omit<Endpoint, "name"> {
 }
 
 const EXTRA: SandboxEndpoint[] = [
-  // https://developers.zoom.us/docs/api/users/#tag/users/PUT/users/{userId}/email
-  {
-    name: "updateEmail",
-    method: "PUT",
-    path: "/users/{userId}/email",
-    label: "light",
-    body: "json",
-    success: 204,
-    idempotent: true,
-  },
-  // https://developers.zoom.us/docs/api/users/#tag/users/DELETE/users/{userId}
-  {
-    name: "deleteUser",
-    method: "DELETE",
-    path: "/users/{userId}",
-    label: "light",
-    body: "none",
-    success: 204,
-    idempotent: true,
-  },
   // https://developers.zoom.us/docs/api/users/#tag/users/DELETE/users/{userId}/picture
   {
     name: "deletePicture",

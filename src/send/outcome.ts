@@ -1,11 +1,13 @@
 import type { Logger } from "pino";
 import type { Operation } from "../types.js";
 import { LABEL_NAMES, type Label } from "../zoom/labels.js";
+import type { DailyCap } from "./caps.js";
 import type { SendOutcome } from "./response.js";
 
 /** How one operation ended, as the row runner reports it. */
 export interface ExecResult {
-  outcome: "ok" | "failed" | "deferred";
+  /** `unchanged`: Zoom already held it (the user existed, the file was there, the user was gone). */
+  outcome: "ok" | "failed" | "deferred" | "unchanged";
   /** The last HTTP status Zoom answered, "" when none came. */
   http_status: number | "";
   zoom_code: number | string | "";
@@ -43,6 +45,12 @@ export class OperationRecord {
   renewals = 0;
   /** Zoom's last answer; undefined after an attempt that got none. */
   last: SendOutcome | undefined;
+  /**
+   * An earlier attempt may have been applied although it did not succeed: its answer was lost
+   * after the request left, or Zoom answered 5xx. What a later answer means depends on it (a
+   * 409/1005 to a create is then our own create; send/meaning.ts).
+   */
+  mayHaveApplied = false;
   readonly #now: () => number;
   readonly #logger: Logger;
   #log: Logger | undefined;
@@ -99,12 +107,15 @@ export class OperationRecord {
     return this.settle("failed", "Interrupted before Zoom's answer was known.");
   }
 
-  deferred(label: Label, untilMs: number): Settled {
+  /** Deferred by a daily limit: a whole label's, or a cap on one kind of operation (send/caps.ts). */
+  deferred(by: Label | DailyCap, untilMs: number): Settled {
     const until = new Date(untilMs).toISOString();
-    return this.settle("deferred", dailyMessage(label, until), { until });
+    return this.settle("deferred", dailyMessage(by, until), { until });
   }
 }
 
-export function dailyMessage(label: Label, until: string): string {
-  return `Deferred: Zoom's daily limit for ${LABEL_NAMES[label]} requests is used up; run again with --resume after ${until}.`;
+export function dailyMessage(by: Label | DailyCap, until: string): string {
+  if (by === "create")
+    return `Deferred: Zoom's daily cap on new users (POST /users with action=create) is used up; run again with --resume after ${until}.`;
+  return `Deferred: Zoom's daily limit for ${LABEL_NAMES[by]} requests is used up; run again with --resume after ${until}.`;
 }

@@ -31,6 +31,8 @@ export type EndpointName =
   | "deleteVirtualBackgrounds"
   | "createUser"
   | "updateStatus"
+  | "updateEmail"
+  | "deleteUser"
   | "listUsers";
 
 const table: Endpoint[] = [
@@ -126,6 +128,26 @@ const table: Endpoint[] = [
     success: 204,
     idempotent: true,
   },
+  // https://developers.zoom.us/docs/api/users/#tag/users/PUT/users/{userId}/email
+  {
+    name: "updateEmail",
+    method: "PUT",
+    path: "/users/{userId}/email",
+    label: "light",
+    body: "json",
+    success: 204,
+    idempotent: true,
+  },
+  // https://developers.zoom.us/docs/api/users/#tag/users/DELETE/users/{userId}
+  {
+    name: "deleteUser",
+    method: "DELETE",
+    path: "/users/{userId}",
+    label: "light",
+    body: "none",
+    success: 204,
+    idempotent: true,
+  },
   // https://developers.zoom.us/docs/api/users/#tag/users/GET/users
   {
     name: "listUsers",
@@ -138,12 +160,19 @@ const table: Endpoint[] = [
   },
 ];
 
-/** Which endpoint each of a row's operations calls. */
+/**
+ * Which endpoint each of a row's operations calls (the `replace` clean-up of backgrounds is a
+ * `virtual_background` operation on `deleteVirtualBackgrounds`).
+ */
 export const OP_ENDPOINTS = {
+  create: "createUser",
   profile: "updateUser",
   password: "updatePassword",
   picture: "uploadPicture",
   virtual_background: "uploadVirtualBackground",
+  email: "updateEmail",
+  status: "updateStatus",
+  delete: "deleteUser",
 } as const satisfies Record<OpKind, EndpointName>;
 
 export const ENDPOINTS = Object.fromEntries(table.map((e) => [e.name, e])) as Record<EndpointName, Endpoint>;

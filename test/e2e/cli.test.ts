@@ -85,6 +85,21 @@ describe("the command line", () => {
     });
   }
 
+  it("--sandbox seeds the users a real export names, so a trial run shows what the real run will do", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "zb-cli-trial-"));
+    const manifest = join(dir, "hr-export.csv");
+    writeFileSync(
+      manifest,
+      "user,job_title\n" + Array.from({ length: 300 }, (_, i) => `person${i}@corp.example,Engineer\n`).join(""),
+    );
+    const c = capture();
+    const code = await main(["run", manifest, "--sandbox", "--plan", "business", "--log-level", "silent"], c.io);
+    expect(code).toBe(0);
+    const lines = readResults(join(dir, "hr-export.results.csv"));
+    expect(lines).toHaveLength(300);
+    expect(lines.every((l) => l.outcome === "ok")).toBe(true);
+  }, 60_000);
+
   it("exits 2 naming the variables when no credentials are set, before reading anything", async () => {
     const c = capture({});
     expect(await main(["run", "fixtures/demo/manifest.csv"], c.io)).toBe(2);
