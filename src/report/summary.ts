@@ -12,6 +12,8 @@ export interface Summary {
   /** Fingerprint of the manifest's bytes: `--resume` refuses a results file of another manifest. */
   manifest_sha256: string;
   results: string;
+  /** The Zoom account the run sent to (API origin and account ID): `--resume` stays on it. */
+  account: string;
   plan: string;
   share: number;
   started_at: string;
@@ -98,7 +100,7 @@ export function labelSummaries(stats: Record<Label, LabelStats>): Record<string,
 
 /** Written when a run starts, so the manifest's fingerprint is on disk even if the run is killed. */
 export function emptySummary(
-  base: Pick<Summary, "manifest" | "manifest_sha256" | "results" | "plan" | "share">,
+  base: Pick<Summary, "manifest" | "manifest_sha256" | "results" | "account" | "plan" | "share">,
   startedAt: number,
 ): Summary {
   const started = new Date(startedAt).toISOString();

@@ -82,12 +82,14 @@ async function runLocked(config: RunConfig, deps: RunDeps, manifestSha: string):
     ...(config.mapping ? { mapping: config.mapping } : {}),
     ...(config.delimiter ? { delimiter: config.delimiter } : {}),
   });
-  const done = config.resume ? await DoneBook.load(config.results, manifestSha) : undefined;
+  const account = accountScope(config.zoom);
+  const done = config.resume ? await DoneBook.load(config.results, manifestSha, account) : undefined;
   const append = config.resume === true && existsSync(config.results);
   const base = {
     manifest: config.manifest,
     manifest_sha256: manifestSha,
     results: config.results,
+    account,
     plan: config.plan,
     share: config.share,
   };
@@ -288,7 +290,7 @@ function named(ops: Operation[]): string {
 }
 
 function buildSummary(
-  base: Pick<Summary, "manifest" | "manifest_sha256" | "results" | "plan" | "share">,
+  base: Pick<Summary, "manifest" | "manifest_sha256" | "results" | "account" | "plan" | "share">,
   counts: Counts,
   run: {
     startedAt: number;

@@ -63,9 +63,10 @@ export class DoneBook {
    * manifest only when they carry no row hashes. No results file yet: nothing is done (a cron job
    * can always pass --resume).
    */
-  static async load(resultsPath: string, manifestSha: string): Promise<DoneBook> {
+  static async load(resultsPath: string, manifestSha: string, account: string): Promise<DoneBook> {
     const book = new DoneBook();
     if (!existsSync(resultsPath)) return book;
+    checkSameAccount(resultsPath, account);
     repairTornTail(resultsPath);
     for await (const line of streamResults(resultsPath)) {
       const key = opKey(line.op, line.target);
@@ -99,15 +100,30 @@ function opKey(op: string, target: string): string {
   return `${op}\u0000${target}`;
 }
 
-function checkSameManifest(resultsPath: string, manifestSha: string): void {
-  let earlier: Partial<Summary> = {};
+/**
+ * Done on another account is not done on this one: the results of a sandbox trial must not make
+ * the real run skip anything. (Summaries written before the account was recorded pass.)
+ */
+function checkSameAccount(resultsPath: string, account: string): void {
+  const earlier = earlierSummary(resultsPath);
+  if (earlier.account !== undefined && earlier.account !== account)
+    throw new ConfigError(
+      `--resume: ${resultsPath} records a run on another Zoom account (${earlier.account}, this run: ${account}), such as a sandbox trial. What was done there is not done here: run without --resume, or name another --results.`,
+    );
+}
+
+function earlierSummary(resultsPath: string): Partial<Summary> {
   try {
-    earlier = JSON.parse(readFileSync(summaryPath(resultsPath), "utf8")) as Partial<Summary>;
+    return JSON.parse(readFileSync(summaryPath(resultsPath), "utf8")) as Partial<Summary>;
   } catch {
     throw new ConfigError(
-      `--resume: ${summaryPath(resultsPath)} is missing or unreadable, so it cannot be told which manifest ${resultsPath} belongs to. Run without --resume to start over.`,
+      `--resume: ${summaryPath(resultsPath)} is missing or unreadable, so it cannot be told which manifest and account ${resultsPath} belongs to. Run without --resume to start over.`,
     );
   }
+}
+
+function checkSameManifest(resultsPath: string, manifestSha: string): void {
+  const earlier = earlierSummary(resultsPath);
   if (earlier.manifest_sha256 !== manifestSha)
     throw new ConfigError(
       `--resume: ${resultsPath} was written by an older zoom-bulk without row hashes and belongs to a different manifest (${earlier.manifest ?? "unknown"}). Resume with the same manifest, or start a new run with another --results.`,

@@ -286,3 +286,22 @@ describe("--state belongs to one account", () => {
     }
   });
 });
+
+describe("--resume stays on one account", () => {
+  it("refuses the results of a run on another account (a sandbox trial), so the real run skips nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "zb-resume-acct-"));
+    writeFileSync(join(dir, "m.csv"), "user,dept\nuser1@example.com,Sales\n");
+    sandbox = await startSandbox({ plan: "pro", users: 1, seed: 14 });
+    const live = await startSandbox({ plan: "pro", users: 1, seed: 15 });
+    try {
+      const base = { manifest: join(dir, "m.csv"), results: join(dir, "r.csv"), plan: "pro" as const, share: 0.8 };
+      expect((await runBatch({ ...base, zoom: target(sandbox) })).outcomes.ok).toBe(1);
+      await expect(runBatch({ ...base, zoom: target(live), resume: true })).rejects.toThrow(
+        /^--resume: .*r\.csv records a run on another Zoom account .*such as a sandbox trial\. What was done there is not done here/,
+      );
+      expect(live.state.log.filter((e) => e.path.startsWith("/v2/"))).toEqual([]);
+    } finally {
+      await live.close();
+    }
+  });
+});
