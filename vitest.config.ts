@@ -9,7 +9,9 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 10_000 },
+        // Pure stages: one set of workers for every file (no fork per file), so the project's time
+        // is its tests' time.
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 10_000, isolate: false },
       },
       {
         extends: true,

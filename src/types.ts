@@ -68,8 +68,8 @@ export interface Operation {
   /**
    * Look before sending, because sending twice would not leave the same state: a background
    * upload looks for a file of the same name and size among the user's backgrounds (there:
-   * `unchanged`); a `create` after a crash (`--resume`) looks the user up (there: `ok` when it
-   * matches, else `unchanged`).
+   * `unchanged`); a `create` or an `email` change after a crash (`--resume`) looks the user up
+   * (there: `ok`).
    */
   checkFirst?: boolean;
   /**

@@ -44,10 +44,19 @@ export async function* plannedRows(options: FeedOptions): AsyncGenerator<RowWork
     const done = options.done;
     const operations = planned.operations
       .filter((op) => !done?.isDone(op.row, hash, op.op, op.target))
-      .map((op) => (done && op.op === "virtual_background" ? { ...op, checkFirst: true } : op));
+      .map((op) =>
+        done && (op.op === "virtual_background" || op.op === "create") ? { ...op, checkFirst: true } : op,
+      );
     yield { planned, hash, operations };
   }
 }
+
+/**
+ * Operations that may have reached Zoom before a crash without their result line, and that must
+ * not simply be sent again: a background upload (a second copy), a create (not idempotent), an
+ * email change (the old email is gone). On `--resume` each looks first.
+ */
+const LOOK_FIRST_ON_RESUME: ReadonlySet<string> = new Set(["virtual_background", "create", "email"]);
 
 /** The user a record names, as the planner will read it (for the shard; "" when unreadable). */
 function userOf(record: ManifestRecord): string {

@@ -254,7 +254,12 @@ async function feedQueue(feed: FeedOptions, queue: UserQueue, ctx: FeedContext):
  * send stay within `--max-operations` (exit 5). Operations a `--resume` finds done, or `--state`
  * finds unchanged, do not count.
  */
-async function preflight(config: RunConfig, feed: FeedOptions, res: Resources, logger: Logger): Promise<void> {
+async function preflight(
+  config: RunConfig,
+  feed: FeedOptions,
+  res: Resources,
+  logger: Logger,
+): Promise<void> {
   const deletesPossible = feed.manifest.columns.includes("action");
   if (config.maxOperations === undefined && !deletesPossible) return;
   let count = 0;

@@ -1,5 +1,5 @@
 import { DependencyError } from "../errors.js";
-import type { Executor, ExecResult } from "../send/execute.js";
+import type { Executor, ExecResult, RowExecutor } from "../send/execute.js";
 import { lookup, stateKey, type AccountState } from "../state/index.js";
 import type { Operation, Outcome, PlannedRow, ResultLine } from "../types.js";
 import { ENDPOINTS } from "../zoom/endpoints.js";
@@ -40,6 +40,7 @@ export class RowRunner {
   async run(row: PlannedRow): Promise<void> {
     let skip: { outcome: "skipped" | "deferred"; message: string; until?: string } | undefined;
     let target: string | undefined; // the user's email after an `email` operation of this row
+    const session = this.#o.executor.row(); // one background listing per user per row
     for (const op of row.operations) {
       if (this.#o.controller.draining) return;
       if (skip) {
@@ -51,20 +52,22 @@ export class RowRunner {
         this.#report(op, { outcome: "unchanged", message: "Unchanged since the last successful sync." });
         continue;
       }
-      const result = await this.#send(target ? { ...op, user: target } : op);
+      const result = await this.#send(session, target ? { ...op, user: target } : op);
       if (result.attempts === 0 && this.#o.controller.draining) return; // stopped before it was sent
       this.#report(op, result);
       if (result.until) this.#o.reporter.counter.deferUntil(result.until);
-      if ((result.outcome === "ok" || result.outcome === "unchanged") && known) await this.#store(op, known.applied);
+      if ((result.outcome === "ok" || result.outcome === "unchanged") && known)
+        await this.#store(op, known.applied);
       if (result.fatal === "auth") this.#o.reporter.authFailed(result.message);
-      if (result.fatal === "dependency") this.#o.controller.fail(new DependencyError("oauth", result.message));
+      if (result.fatal === "dependency")
+        this.#o.controller.fail(new DependencyError("oauth", result.message));
       if (op.op === "email" && result.outcome === "ok") target = String(op.body?.email ?? op.user);
       if (op === row.operations[0]) skip = skipAfterFirst(op, result);
     }
   }
 
-  async #send(op: Operation): Promise<ExecResult> {
-    const result = await this.#o.executor.execute(op); // the run's signals were given at its creation
+  async #send(session: RowExecutor, op: Operation): Promise<ExecResult> {
+    const result = await session.execute(op); // the run's signals were given at the executor's creation
     // On resume an interrupted password change may have been applied already: Zoom then answers
     // that the new password matches the current one, which is what the manifest asks for.
     if (

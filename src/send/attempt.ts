@@ -2,6 +2,8 @@ import { DependencyError, NetworkError, ZoomBulkError } from "../errors.js";
 import type { Limiters } from "../limit/index.js";
 import type { Operation } from "../types.js";
 import type { Label } from "../zoom/labels.js";
+import type { DailyCap, DailyCaps } from "./caps.js";
+import { capOf } from "./caps.js";
 import type { OperationRecord } from "./outcome.js";
 import type { SendOutcome } from "./response.js";
 import type { Sender } from "./sender.js";
@@ -14,6 +16,8 @@ export interface AttemptDeps {
    * with `schedule` alone, when the slot is granted.
    */
   limiters: Pick<Limiters, "schedule" | "isStopped"> & Partial<Pick<Limiters, "scheduleWithStart">>;
+  /** Daily caps on one kind of operation (send/caps.ts: creates); none when absent. */
+  caps?: Pick<DailyCaps, "heldUntil">;
   /**
    * Aborts requests already sent. Default: the operation's own signal. A run passes its hard-stop
    * signal here and its drain signal to `execute`, so a drain ends limiter waits and retry waits
@@ -32,12 +36,18 @@ export type AttemptResult =
   | { kind: "final"; error: ZoomBulkError }
   /** The run stopped this operation (before or while sending). */
   | { kind: "interrupted" }
-  /** A daily limit stopped the label while this operation waited for its slot: not sent. */
-  | { kind: "label-stopped"; until: number };
+  /**
+   * A daily limit stopped the label (or the operation's own cap, `by`) while this operation waited
+   * for its slot: not sent.
+   */
+  | { kind: "label-stopped"; until: number; by: Label | DailyCap };
 
-/** Thrown inside a slot whose label was stopped meanwhile, so the request is not sent. */
+/** Thrown inside a slot whose label (or cap) was stopped meanwhile, so the request is not sent. */
 class LabelStopped {
-  constructor(readonly until: number) {}
+  constructor(
+    readonly until: number,
+    readonly by: Label | DailyCap,
+  ) {}
 }
 
 /**
@@ -63,11 +73,11 @@ export async function attemptOnce(
       ? await limiters.scheduleWithStart(
           label,
           (start) => {
-            notStopped(limiters, label);
+            notStopped(deps, op, label);
             record.tries++;
             return sender.send(op, inFlight, async () => {
               await start();
-              notStopped(limiters, label); // it may have waited at the window meanwhile
+              notStopped(deps, op, label); // it may have waited at the window meanwhile
               if (signal.aborted) throw signal.reason; // a stop came while it waited: not sent
               record.attempts++;
             });
@@ -77,7 +87,7 @@ export async function attemptOnce(
       : await limiters.schedule(
           label,
           () => {
-            notStopped(limiters, label);
+            notStopped(deps, op, label);
             if (signal.aborted) throw signal.reason;
             record.tries++;
             record.attempts++;
@@ -89,7 +99,7 @@ export async function attemptOnce(
     return { kind: "answer", answer };
   } catch (error) {
     if (signal.aborted) return { kind: "interrupted" };
-    if (error instanceof LabelStopped) return { kind: "label-stopped", until: error.until };
+    if (error instanceof LabelStopped) return { kind: "label-stopped", until: error.until, by: error.by };
     if (error instanceof NetworkError || (error instanceof DependencyError && error.dependency === "oauth")) {
       record.last = undefined; // no answer: the result reports this failure, not an older status
       return { kind: "no-answer", error };
@@ -102,10 +112,12 @@ export async function attemptOnce(
 }
 
 /**
- * Operations queue for a label's slots; a daily 429 that stops the label meanwhile must stop them
- * too, or each would be sent only to collect its own 429 (issue 12 §7).
+ * Operations queue for a label's slots; a daily 429 that stops the label (or the creates' daily
+ * cap) meanwhile must stop them too, or each would be sent only to collect its own 429 (issue 12 §7).
  */
-function notStopped(limiters: Pick<Limiters, "isStopped">, label: Label): void {
-  const until = limiters.isStopped(label);
-  if (until !== undefined) throw new LabelStopped(until);
+function notStopped(deps: AttemptDeps, op: Operation, label: Label): void {
+  const until = deps.limiters.isStopped(label);
+  if (until !== undefined) throw new LabelStopped(until, label);
+  const held = deps.caps?.heldUntil(op);
+  if (held !== undefined) throw new LabelStopped(held, capOf(op) ?? label);
 }

@@ -3,19 +3,23 @@ import { silentLogger } from "../log.js";
 import type { Limiters } from "../limit/index.js";
 import type { Operation } from "../types.js";
 import type { TokenProvider } from "./auth.js";
+import { BackgroundListings } from "./backgrounds.js";
+import { DailyCaps } from "./caps.js";
 import { NEVER, sleep } from "./flight.js";
-import { runOperation, type LoopDeps } from "./loop.js";
+import type { LoopDeps } from "./loop.js";
 import type { ExecResult } from "./outcome.js";
-import { checkThenUpload } from "./reconcile.js";
 import { decideRetry, type RetryPolicy } from "./retry.js";
+import { RowSession } from "./row.js";
 import type { Sender } from "./sender.js";
 
 export type { ExecResult } from "./outcome.js";
 
 /**
- * The executor runs one operation to its end: (check first, after a crash mid-upload) -> the
- * retry loop (send/loop.ts: limiter slot -> one attempt -> retry policy -> wait | renew the
- * token | reconcile | give up). It owns no state across operations beyond its collaborators.
+ * The executor runs one operation to its end: (a look first: send/row.ts) -> the retry loop
+ * (send/loop.ts: limiter slot -> one attempt -> what the answer means -> retry policy -> wait |
+ * renew the token | reconcile | give up). Across operations it keeps only the daily caps on one
+ * kind of operation (send/caps.ts: creates) beside its collaborators; a row's background listing
+ * lives in that row's session (`row()`).
  *
  * Operation states while here: sending -> (retry-wait -> sending)* -> done.
  *
@@ -33,7 +37,10 @@ export interface ExecutorOptions {
   /** Waits between attempts; must reject when `signal` aborts. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   random?: () => number;
-  /** Wall clock, epoch ms. */
+  /**
+   * Wall clock, epoch ms: durations, the end of a deferral of the creates' daily cap
+   * (send/caps.ts) and of an email change's 24 hours (send/meaning.ts).
+   */
   now?: () => number;
   logger?: Logger;
   /**
@@ -49,11 +56,29 @@ export interface ExecutorOptions {
 }
 
 export interface Executor {
-  /** Runs `op` to its end. `signal` (default: the options' signal) stops it; see `ExecutorOptions.signal`. */
+  /**
+   * Runs `op` to its end, on its own: a background upload with `checkFirst` reads the user's
+   * files itself (one GET settings each). `signal` (default: the options' signal) stops it; see
+   * `ExecutorOptions.signal`.
+   */
+  execute(op: Operation, signal?: AbortSignal): Promise<ExecResult>;
+  /**
+   * A session for ONE row: run the row's operations through its `execute`, one after another, and
+   * drop it when the row ends (nothing to close). Its operations share what they learn of the
+   * user's virtual backgrounds: the first background operation of the row reads them (GET
+   * settings, Medium), the later ones use that listing, kept up to date by the session's own
+   * uploads and deletes. So a row costs one GET settings per user, not one per upload.
+   */
+  row(): RowExecutor;
+}
+
+/** One row's view of the executor (`Executor.row()`). */
+export interface RowExecutor {
   execute(op: Operation, signal?: AbortSignal): Promise<ExecResult>;
 }
 
 export function createExecutor(options: ExecutorOptions): Executor {
+  const now = options.now ?? Date.now;
   const deps: LoopDeps = {
     sender: options.sender,
     limiters: options.limiters,
@@ -61,17 +86,19 @@ export function createExecutor(options: ExecutorOptions): Executor {
     policy: options.policy ?? decideRetry,
     sleep: options.sleep ?? sleep,
     random: options.random ?? Math.random,
-    now: options.now ?? Date.now,
+    now,
     logger: options.logger ?? silentLogger,
+    caps: new DailyCaps(now),
     ...(options.requestSignal ? { requestSignal: options.requestSignal } : {}),
   };
-  const run = (op: Operation, signal: AbortSignal, started?: number) =>
-    runOperation(deps, op, signal, started);
+  const single = new RowSession(deps);
+  const stopOf = (signal: AbortSignal | undefined): AbortSignal => signal ?? options.signal ?? NEVER;
 
   return {
-    async execute(op, stop = options.signal ?? NEVER) {
-      if (op.checkFirst && op.file) return checkThenUpload(run, op, stop, deps.now());
-      return (await runOperation(deps, op, stop)).result;
+    execute: (op, signal) => single.execute(op, stopOf(signal)),
+    row() {
+      const session = new RowSession(deps, new BackgroundListings());
+      return { execute: (op, signal) => session.execute(op, stopOf(signal)) };
     },
   };
 }

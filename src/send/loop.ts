@@ -6,9 +6,11 @@ import { ENDPOINTS } from "../zoom/endpoints.js";
 import type { Label } from "../zoom/labels.js";
 import { attemptOnce, type AttemptDeps, type AttemptResult } from "./attempt.js";
 import type { TokenProvider } from "./auth.js";
+import { capOf, type DailyCaps } from "./caps.js";
 import { AnswerError, RequestTimeoutError, seconds } from "./failure.js";
+import { meaningOf } from "./meaning.js";
 import { OperationRecord, type Settled } from "./outcome.js";
-import { reconcileAfterFailure } from "./reconcile.js";
+import { reconcile as reconcileDefault, type Reconcile } from "./reconcile.js";
 import { rateLimitKind, type Decision, type Failure, type RetryPolicy } from "./retry.js";
 
 /** What the retry loop works with; send/execute.ts fills in the defaults. */
@@ -16,6 +18,8 @@ export interface LoopDeps extends AttemptDeps {
   limiters: Pick<Limiters, "schedule" | "noteRateLimited" | "stopLabel" | "isStopped"> &
     Partial<Pick<Limiters, "scheduleWithStart">>;
   tokens: Pick<TokenProvider, "invalidate">;
+  /** Daily caps on one kind of operation (send/caps.ts); without them a create's cap stops Light. */
+  caps?: DailyCaps;
   policy: RetryPolicy;
   /** Waits between attempts; must reject when `signal` aborts. */
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -23,6 +27,11 @@ export interface LoopDeps extends AttemptDeps {
   /** Wall clock, epoch ms. */
   now: () => number;
   logger: Logger;
+  /**
+   * Looks at Zoom after a failure that may have been applied, or whose meaning needs a look
+   * (send/reconcile.ts). Default: `reconcile`, without a row's cached background listing.
+   */
+  reconcile?: Reconcile;
 }
 
 /** A failed attempt, as the policy sees it, with the error behind a missing answer. */
@@ -32,10 +41,11 @@ interface Failed {
 }
 
 /**
- * The retry loop: attempt -> retry policy -> (wait | renew the token | reconcile | give up), again
- * until Zoom accepts the operation or the policy gives up. Waits happen outside the limiter, so a
- * sleeping retry holds no slot, and every wait ends when `signal` aborts. `started`: when the
- * operation began (a check before it included), for its time budget and duration.
+ * The retry loop: attempt -> what the answer means for this operation (send/meaning.ts) -> retry
+ * policy -> (wait | renew the token | reconcile | give up), again until Zoom accepts the operation
+ * or the policy gives up. Waits happen outside the limiter, so a sleeping retry holds no slot, and
+ * every wait ends when `signal` aborts. `started`: when the operation began (a check before it
+ * included), for its time budget and duration.
  */
 export async function runOperation(
   deps: LoopDeps,
@@ -49,10 +59,17 @@ export async function runOperation(
   for (;;) {
     const stoppedUntil = deps.limiters.isStopped(label);
     if (stoppedUntil !== undefined) return record.deferred(label, stoppedUntil);
+    const heldUntil = deps.caps?.heldUntil(op);
+    if (heldUntil !== undefined) return record.deferred(capOf(op) ?? label, heldUntil);
 
     const attempt = await attemptOnce(deps, op, label, signal, record);
     const failed = judge(deps, attempt, record, label);
     if (!("failure" in failed)) return failed;
+
+    const meant = await mean(deps, failed, record, signal);
+    if (meant) return meant;
+    if (failed.failure.kind === "network" ? failed.failure.maybeApplied : failed.failure.status >= 500)
+      record.mayHaveApplied = true;
 
     const decision = deps.policy(
       failed.failure,
@@ -76,7 +93,7 @@ function judge(
     case "interrupted":
       return record.interrupted();
     case "label-stopped":
-      return record.deferred(label, attempt.until);
+      return record.deferred(attempt.by, attempt.until);
     case "final": {
       const { error } = attempt;
       if (error instanceof AuthError) return record.settle("failed", error.message, { fatal: "auth" });
@@ -115,6 +132,37 @@ function judge(
   }
 }
 
+/**
+ * What Zoom's refusal means for this operation, given its earlier attempts (send/meaning.ts):
+ * settled, or undefined for the retry policy to decide.
+ */
+async function mean(
+  deps: LoopDeps,
+  failed: Failed,
+  record: OperationRecord,
+  signal: AbortSignal,
+): Promise<Settled | undefined> {
+  const meaning = meaningOf(record.op, failed.failure, { mayHaveApplied: record.mayHaveApplied }, deps.now());
+  if (!meaning) return undefined;
+  switch (meaning.outcome) {
+    case "ok":
+    case "unchanged":
+      return record.settle(meaning.outcome, meaning.message);
+    case "deferred":
+      return record.settle("deferred", meaning.message, { until: new Date(meaning.until).toISOString() });
+    case "look": {
+      record.log.info({ attempt: record.attempts, failure: failed.failure.message }, "op.reconcile");
+      const looked = await (deps.reconcile ?? reconcileDefault)(runner(deps), record, failed.failure, signal);
+      return looked ?? record.settle("failed", failed.failure.message);
+    }
+  }
+}
+
+/** `runOperation` bound to `deps`, for the lookups of a reconciliation. */
+function runner(deps: LoopDeps) {
+  return (op: Operation, s: AbortSignal, started?: number) => runOperation(deps, op, s, started);
+}
+
 /** Carries out the policy's decision: undefined to attempt again, or how the operation ended. */
 async function act(
   deps: LoopDeps,
@@ -148,14 +196,15 @@ async function act(
       record.log.info({ attempt: record.attempts }, "auth.renew");
       if (record.last) deps.tokens.invalidate(record.last.token);
       return undefined;
-    case "reconcile":
+    case "reconcile": {
       record.log.info({ attempt: record.attempts, failure: failed.failure.message }, "op.reconcile");
-      return reconcileAfterFailure(
-        (op, s, started) => runOperation(deps, op, s, started),
-        record,
-        failed.failure,
-        signal,
-      );
+      const looked = await (deps.reconcile ?? reconcileDefault)(runner(deps), record, failed.failure, signal);
+      if (looked || !decision.last) return looked;
+      // Not there, and no attempt left: it was not applied.
+      const settled = giveUp(deps, { action: "give-up", outcome: "failed" }, failed, record, label);
+      settled.result.message += " A lookup found it was not applied.";
+      return settled;
+    }
     case "give-up":
       return giveUp(deps, decision, failed, record, label);
   }
@@ -170,10 +219,13 @@ function giveUp(
 ): Settled {
   if (decision.outcome === "deferred") {
     const untilMs = decision.until ?? deps.now();
-    deps.limiters.stopLabel(label, untilMs);
-    const settled = record.deferred(label, untilMs);
+    // The daily cap on creates stops the creates, not the label (send/caps.ts).
+    const cap = deps.caps ? capOf(record.op) : undefined;
+    if (cap && deps.caps) deps.caps.hold(cap, untilMs);
+    else deps.limiters.stopLabel(label, untilMs);
+    const settled = record.deferred(cap ?? label, untilMs);
     record.log.warn(
-      { label, until: settled.result.until, tracking_id: record.last?.trackingId },
+      { label, ...(cap ? { cap } : {}), until: settled.result.until, tracking_id: record.last?.trackingId },
       "limit.daily",
     );
     return settled;

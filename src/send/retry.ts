@@ -42,8 +42,12 @@ export type RateLimitKind = "qps" | "daily" | "concurrency";
 export type Decision =
   | { action: "retry"; waitMs: number; reason: RateLimitKind | "server" | "network" }
   | { action: "renew-token" }
-  /** A non-idempotent call may have been applied: look before sending it again. */
-  | { action: "reconcile" }
+  /**
+   * A non-idempotent call (POST /users, a background upload) may have been applied: look before
+   * sending it again. `last`: the attempts are spent; look, so the result says what Zoom holds,
+   * but do not send it again.
+   */
+  | { action: "reconcile"; last?: true }
   | {
       action: "give-up";
       outcome: "failed" | "deferred";
@@ -118,15 +122,19 @@ export function createRetryPolicy(limits: Partial<RetryLimits> = {}): RetryPolic
       ? { action: "give-up", outcome: "failed", reason: "time" }
       : { action: "retry", waitMs, reason };
 
+  const reconcile = (attempt: Attempt): Decision =>
+    attempt.number >= l.maxErrorAttempts ? { action: "reconcile", last: true } : { action: "reconcile" };
+
   return (failure, attempt, now, random) => {
     const failed: Decision = { action: "give-up", outcome: "failed" };
 
     if (failure.kind === "network") {
+      // A non-idempotent call that may have been applied is never sent again without a look, and
+      // is looked at even when the attempts are spent: the result then says what Zoom holds.
+      if (!attempt.idempotent && failure.maybeApplied) return reconcile(attempt);
       if (attempt.number >= l.maxErrorAttempts) return failed;
       // A request that never left, or one Zoom may safely see twice, is simply sent again.
-      if (attempt.idempotent || !failure.maybeApplied)
-        return retry(attempt, backoff(attempt, random), "network");
-      return { action: "reconcile" };
+      return retry(attempt, backoff(attempt, random), "network");
     }
 
     const { status, zoomCode } = failure;
@@ -154,9 +162,9 @@ export function createRetryPolicy(limits: Partial<RetryLimits> = {}): RetryPolic
     }
 
     if (status >= 500) {
-      if (attempt.number >= l.maxErrorAttempts) return failed;
       // Zoom may have applied a non-idempotent call before failing: look before sending it again.
-      if (!attempt.idempotent) return { action: "reconcile" };
+      if (!attempt.idempotent) return reconcile(attempt);
+      if (attempt.number >= l.maxErrorAttempts) return failed;
       return retry(attempt, backoff(attempt, random), "server");
     }
 

@@ -65,10 +65,16 @@ describe("zoom-bulk run, end to end against the sandbox", () => {
         expect(String(l.zoom_code)).toMatch(/^E_/);
       expectState(sandbox, m);
 
-      // The sandbox saw a request only for operations that were sent: ok ones, and the 404s.
+      // The sandbox saw a write only for operations that were sent: ok ones, and the 404s; and
+      // one look at a user's backgrounds per row that uploads any.
       const apiCalls = sandbox.state.log.filter((e) => e.path.startsWith("/v2/"));
+      const writes = apiCalls.filter((e) => e.method !== "GET");
       const sent = lines.filter((l) => l.outcome === "ok" || l.outcome === "failed").length;
-      expect(apiCalls.filter((e) => e.status < 300 || e.status === 404)).toHaveLength(sent);
+      expect(writes.filter((e) => e.status < 300 || e.status === 404)).toHaveLength(sent);
+      const rowsWithBackgrounds = new Set(
+        lines.filter((l) => l.op === "virtual_background" && l.attempts > 0).map((l) => l.row),
+      );
+      expect(apiCalls.filter((e) => e.endpoint === "getSettings")).toHaveLength(rowsWithBackgrounds.size);
       expect(apiCalls.some((e) => /\/users\/me\b/.test(e.path))).toBe(false);
       expect(apiCalls.filter((e) => e.status === 429)).toEqual([]);
       expect(summary.operations).toBe(m.expected.length);

@@ -78,15 +78,17 @@ export function mixedManifest(dir: string, rowCount: number, users: number): Mix
         expected.push({ row: i, op: op.op, outcome: "invalid", target: op.target });
         continue;
       }
+      const s = state.get(user) ?? { profile: {}, backgrounds: [] };
+      // A background the user already has (same name and size) is never uploaded again.
+      const there = op.op === "virtual_background" && s.backgrounds.includes(op.target);
       expected.push({
         row: i,
         op: op.op,
-        outcome: ghost ? (firstSent ? "failed" : "skipped") : "ok",
+        outcome: ghost ? (firstSent ? "failed" : "skipped") : there ? "unchanged" : "ok",
         target: op.target,
       });
       firstSent = false;
       if (ghost) continue;
-      const s = state.get(user) ?? { profile: {}, backgrounds: [] };
       state.set(user, s);
       if (op.op === "profile") {
         s.profile.job_title = row.job_title;
@@ -95,7 +97,7 @@ export function mixedManifest(dir: string, rowCount: number, users: number): Mix
       }
       if (op.op === "password") s.password = row.password as string;
       if (op.op === "picture") s.picture = sha(pictures[i % 3] as string);
-      if (op.op === "virtual_background") s.backgrounds.push(op.target);
+      if (op.op === "virtual_background" && !there) s.backgrounds.push(op.target);
     }
   }
   return { rows, expected, state, users };

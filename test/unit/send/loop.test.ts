@@ -1,131 +1,15 @@
-import { pino } from "pino";
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { AuthError, DependencyError, NetworkError, ZoomBulkError } from "../../../src/errors.js";
 import { createExecutor } from "../../../src/send/execute.js";
 import { AnswerError, RequestTimeoutError, timedOut } from "../../../src/send/failure.js";
-import { runOperation, type LoopDeps } from "../../../src/send/loop.js";
-import { createRetryPolicy } from "../../../src/send/retry.js";
-import type { SendOutcome } from "../../../src/send/sender.js";
-import type { Operation } from "../../../src/types.js";
-import type { Label } from "../../../src/zoom/labels.js";
+import { runOperation } from "../../../src/send/loop.js";
+import { answer, harness, op, settings, upload } from "./harness.js";
 
 /**
  * The executor's units (one attempt, the retry loop, the check before uploading again) against
- * fakes: a scripted sender, a limiter that records its slots, a clock moved by the waits. Each
- * test asserts the whole event log: what was sent, in which slot, what was waited.
+ * fakes (./harness.ts): a scripted sender, a limiter that records its slots, a clock moved by the
+ * waits. Each test asserts the whole event log: what was sent, in which slot, what was waited.
  */
-
-const NOW = Date.parse("2026-03-10T15:30:00Z");
-
-type Step = SendOutcome | Error | (() => SendOutcome | Error);
-
-function answer(
-  status: number,
-  extra: Partial<Omit<SendOutcome, "token">> = {},
-  token = "tok-1",
-): SendOutcome {
-  const outcome = { status, message: "", trackingId: `t-${status}`, headers: {}, ...extra };
-  return Object.defineProperty(outcome, "token", { value: token, enumerable: false }) as SendOutcome;
-}
-
-function harness(script: Step[], options: { stopped?: Partial<Record<Label, number>> } = {}) {
-  const events: string[] = [];
-  const logs: Record<string, unknown>[] = [];
-  let clock = NOW;
-  let inSlot = 0;
-  const stopped = new Map<Label, number>(Object.entries(options.stopped ?? {}) as [Label, number][]);
-  const limiters: LoopDeps["limiters"] = {
-    async schedule<T>(label: Label, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-      return this.scheduleWithStart!(label, async (start) => (await start(), fn()), signal);
-    },
-    async scheduleWithStart<T>(
-      label: Label,
-      fn: (start: () => Promise<void>) => Promise<T>,
-      signal?: AbortSignal,
-    ): Promise<T> {
-      signal?.throwIfAborted();
-      inSlot++;
-      events.push(`slot ${label}`);
-      try {
-        return await fn(async () => void events.push(`start ${label}`));
-      } finally {
-        inSlot--;
-      }
-    },
-    noteRateLimited: (label, kind) => void events.push(`429 ${label} ${kind}`),
-    stopLabel: (label, until) =>
-      void (stopped.set(label, until), events.push(`stop ${label} ${new Date(until).toISOString()}`)),
-    isStopped: (label) => stopped.get(label),
-  };
-  const deps: LoopDeps = {
-    sender: {
-      async send(op, _signal, start) {
-        const step = script.shift();
-        if (step === undefined) throw new Error("script ran out");
-        const value = typeof step === "function" ? step() : step;
-        // A changed file or an unreachable token endpoint fails before the request leaves.
-        if (
-          value instanceof ZoomBulkError &&
-          !(value instanceof NetworkError) &&
-          !(value instanceof AnswerError)
-        )
-          throw value;
-        await start?.();
-        events.push(`send ${op.endpoint} ${op.user}`);
-        clock += 10;
-        if (value instanceof Error) throw value;
-        return value;
-      },
-    },
-    limiters,
-    tokens: { invalidate: (token) => void events.push(`invalidate ${token}`) },
-    policy: createRetryPolicy({ maxTotalMs: 10_000 }),
-    sleep: (ms) => {
-      // A retry waits outside the limiter: no slot is held while sleeping.
-      events.push(`sleep ${ms} (slots held: ${inSlot})`);
-      clock += ms;
-      return Promise.resolve();
-    },
-    random: () => 0.5,
-    now: () => clock,
-    logger: pino(
-      { level: "debug" },
-      new Writable({
-        write(chunk: Buffer, _e, done) {
-          logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-          done();
-        },
-      }),
-    ),
-  };
-  const advance = (ms: number): void => void (clock += ms);
-  return { deps, events, logs, advance, signal: new AbortController().signal };
-}
-
-const op = (fields: Partial<Operation> = {}): Operation => ({
-  row: 1,
-  line: 2,
-  user: "a@example.com",
-  op: "profile",
-  index: 0,
-  endpoint: "updateUser",
-  target: "",
-  body: { dept: "X" },
-  ...fields,
-});
-const upload = (): Operation => {
-  const { body: _body, ...rest } = op({
-    op: "virtual_background",
-    endpoint: "uploadVirtualBackground",
-    target: "bg.png",
-    file: { path: "/nowhere/bg.png", name: "bg.png", size: 1000, format: "png" },
-  });
-  return rest;
-};
-const settings = (files: { name: string; size: number }[]) =>
-  answer(200, { body: { in_meeting: { virtual_background_settings: { files } } } });
-
 describe("runOperation: the retry loop", () => {
   it("succeeds at once: one slot, its start taken right before the request, one request", async () => {
     const h = harness([answer(204)]);
@@ -341,7 +225,9 @@ describe("check before uploading again", () => {
     expect(result).toMatchObject({ outcome: "ok", http_status: 201, attempts: 2 });
     const h2 = harness([settings([{ name: "bg.png", size: 1000 }])]);
     const found = await createExecutor(h2.deps).execute({ ...upload(), checkFirst: true }, h2.signal);
-    expect(found).toMatchObject({ outcome: "ok", attempts: 1 });
-    expect(found.message).toMatch(/^Already uploaded: bg\.png .* before sending it again\.$/);
+    expect(found).toMatchObject({ outcome: "unchanged", http_status: 200, attempts: 1 });
+    expect(found.message).toBe(
+      "Already there: bg.png (1000 bytes) is among the user's virtual backgrounds; not uploaded again.",
+    );
   });
 });

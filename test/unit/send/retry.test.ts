@@ -234,11 +234,11 @@ const table: [string, Failure, Attempt, number, Decision][] = [
   ],
   ["500 non-idempotent: reconcile", http(500, undefined, ""), at(1, false), 0.5, { action: "reconcile" }],
   [
-    "500 non-idempotent, attempt 5: give up",
+    "500 non-idempotent, attempt 5: look, but do not send again",
     http(500, undefined, ""),
     at(5, false),
     0.5,
-    { action: "give-up", outcome: "failed" },
+    { action: "reconcile", last: true },
   ],
   ["reset, idempotent", net(true), at(1), 0.5, { action: "retry", waitMs: 250, reason: "network" }],
   [
@@ -250,6 +250,20 @@ const table: [string, Failure, Attempt, number, Decision][] = [
   ],
   ["lost answer, not idempotent: reconcile", net(true), at(1, false), 0.5, { action: "reconcile" }],
   ["network, attempt 5: give up", net(true), at(5), 0.5, { action: "give-up", outcome: "failed" }],
+  [
+    "lost answer, not idempotent, attempt 5: look, but do not send again",
+    net(true),
+    at(5, false),
+    0.5,
+    { action: "reconcile", last: true },
+  ],
+  [
+    "never left, not idempotent, attempt 5: give up (nothing to look for)",
+    net(false),
+    at(5, false),
+    0.5,
+    { action: "give-up", outcome: "failed" },
+  ],
   // Zoom's final word.
   [
     "404/1001 no such user",
