@@ -5,6 +5,7 @@ import { main as validate } from "./validate.js";
 import { main as sync } from "./sync.js";
 import { main as cluster } from "./cluster.js";
 import { main as clientCapacity } from "./client-capacity.js";
+import { main as lifecycle } from "./lifecycle.js";
 import { scenarios } from "./scenarios/index.js";
 
 console.log(`zoom-bulk benchmarks on Node ${process.version}, ${new Date().toISOString()}`);
@@ -14,5 +15,6 @@ await validate();
 await sync();
 await cluster();
 await clientCapacity();
+await lifecycle();
 // Issue 13's conditions: lanes, faults, CPU contention with three Redis-shared processes, tokens.
 await scenarios({ scale: Number(process.env.BENCH_SCALE ?? 1) });

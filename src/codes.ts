@@ -176,6 +176,53 @@ export const CODES: Table = table({
     "Set the variable, or fix the file or its path.",
   ),
 
+  // ---- lifecycle columns (PRODUCT.md "Lifecycle")
+  E_ACTION: c(
+    "invalid",
+    "The action cell is not update, create, activate, deactivate, delete or disassociate; nothing of the row was sent.",
+    "Fix the action cell (an empty cell means update).",
+  ),
+  E_CREATE_ACTION: c(
+    "invalid",
+    "create_action is not create, autoCreate, custCreate or ssoCreate; the user was not created.",
+    "Fix the create_action cell (an empty cell means create).",
+  ),
+  E_CREATE_EMAIL: c(
+    "invalid",
+    "A create row's user is not an email Zoom accepts (syntax, at most 128 characters); the user was not created.",
+    "Put the new user's email in the user column.",
+  ),
+  E_NEW_EMAIL: c(
+    "invalid",
+    "new_email is not an email Zoom accepts (syntax, fewer than 128 characters) or is the user's current email.",
+    "Fix the new_email cell, or empty it to keep the email.",
+  ),
+  E_DELETE_TRANSFER: c(
+    "invalid",
+    "A delete row's transfer options break Zoom's rules (transfer_email not an email or the user itself, a transfer without transfer_email, not true/false); the user was not removed.",
+    "Fix transfer_email and the transfer_* cells, then run the row again.",
+  ),
+  E_ACTION_DELETE_FIELDS: c(
+    "invalid",
+    "A row that deletes or disassociates its user also asks for other changes; those were not sent (the removal ran).",
+    "Empty the other cells of delete rows, or put the changes in a row of their own.",
+  ),
+  E_BACKGROUNDS_MODE: c(
+    "invalid",
+    "virtual_backgrounds_mode is not add or replace; the row's backgrounds were not sent.",
+    "Fix the virtual_backgrounds_mode cell (an empty cell means add).",
+  ),
+  E_BACKGROUNDS_REPLACE: c(
+    "invalid",
+    "replace was asked for, but a listed background cannot be uploaded, so the user's other files were not deleted.",
+    "Fix the listed files (see the row's other lines), then run the row again.",
+  ),
+  E_CLEAR_NOT_ALLOWED: c(
+    "invalid",
+    "[clear] was given for a field Zoom does not let the job empty.",
+    "Empty the cell to keep the value; [clear] works only in the fields the message lists.",
+  ),
+
   // ---- files to upload
   E_PATH_INVALID: c("invalid", "A picture or background path is not text, or holds a NUL.", FIX_FILE),
   E_PATH_OUTSIDE_ASSETS: c(

@@ -5,12 +5,31 @@ import { writeManifestRows, type RowsFile } from "./report/retry-file.js";
 import { OP_KINDS, type InvalidOperation, type OpKind, type PlannedRow } from "./types.js";
 import { ENDPOINTS } from "./zoom/endpoints.js";
 import { LABEL_NAMES, LABELS, PLAN_LIMITS, type Label } from "./zoom/labels.js";
+import { CREATE_DAILY_CAPS } from "./zoom/rules.js";
+
+/** A row that removes its user (a `delete` operation the run would send). */
+export interface Removal {
+  row: number;
+  line: number;
+  user: string;
+  action: "delete" | "disassociate";
+}
 
 export interface ValidationReport {
   manifest: string;
   plan: string;
   share: number;
   records: number;
+  /**
+   * Rows that delete or disassociate their user, shown before anything else (a run needs
+   * `--allow-delete` for them): how many, and the first MAX_REMOVALS_LISTED in manifest order.
+   */
+  removals: { count: number; rows: Removal[] };
+  /**
+   * Users the run would create; `capped`: those with create_action `create`, which count against
+   * Zoom's daily create cap for the plan (`daily_cap`; POST /users in zoom-api.md §2).
+   */
+  creates: { count: number; capped: number; daily_cap: number };
   operations: Record<OpKind, number>;
   invalid: number;
   /** Invalid operations per code (`E_FIELD_TIMEZONE`: 3), most frequent first. */
@@ -42,10 +61,14 @@ export type ValidateConfig = Pick<
 };
 
 const MAX_PROBLEMS = 50;
+/** Removal rows listed in the report (all are counted). */
+export const MAX_REMOVALS_LISTED = 1000;
 
 /** What the pass over the manifest counted. */
 interface Tally {
   records: number;
+  removals: { count: number; rows: Removal[] };
+  creates: { count: number; capped: number };
   operations: Record<OpKind, number>;
   requests: Partial<Record<Label, number>>;
   invalid: number;
@@ -67,6 +90,8 @@ export async function validateManifest(
   const plan = plannerFor(config, env);
   const tally: Tally = {
     records: 0,
+    removals: { count: 0, rows: [] },
+    creates: { count: 0, capped: 0 },
     operations: Object.fromEntries(OP_KINDS.map((op) => [op, 0])) as Record<OpKind, number>,
     requests: {},
     invalid: 0,
@@ -76,12 +101,19 @@ export async function validateManifest(
   };
   for await (const record of manifest.records()) count(tally, await plan(record));
   const { labels, warnings } = spend(tally.requests, config);
+  const cap = CREATE_DAILY_CAPS[config.plan];
+  if (tally.creates.capped > cap)
+    warnings.push(
+      `${tally.creates.capped} creates with create_action create exceed the ${config.plan} plan's daily create cap of ${cap}; the run defers the rest (exit 4) and a --resume after 00:00 UTC continues.`,
+    );
   const delimiter = manifest.delimiter;
   const report: ValidationReport = {
     manifest: config.manifest,
     plan: config.plan,
     share: config.share,
     records: tally.records,
+    removals: tally.removals,
+    creates: { ...tally.creates, daily_cap: cap },
     operations: tally.operations,
     invalid: tally.invalid,
     codes: Object.fromEntries([...tally.codes].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
@@ -97,13 +129,37 @@ export async function validateManifest(
   return report;
 }
 
+/**
+ * Counts one planned row: its operations, and the requests they spend per label. Besides one
+ * request per operation, a row with any background operation reads the user's files once (GET
+ * settings, Medium: every upload looks first, and the `replace` clean-up needs the file ids; the
+ * row shares one listing, src/send/backgrounds.ts). Uploads are counted whether or not the file
+ * turns out to be there already, so the figure is an upper bound.
+ */
 function count(tally: Tally, planned: PlannedRow): void {
   tally.records++;
+  const charge = (label: Label): void => {
+    tally.requests[label] = (tally.requests[label] ?? 0) + 1;
+  };
   for (const op of planned.operations) {
     tally.operations[op.op]++;
-    const label = ENDPOINTS[op.endpoint].label;
-    tally.requests[label] = (tally.requests[label] ?? 0) + 1;
+    charge(ENDPOINTS[op.endpoint].label);
+    if (op.op === "delete") {
+      tally.removals.count++;
+      if (tally.removals.rows.length < MAX_REMOVALS_LISTED)
+        tally.removals.rows.push({
+          row: op.row,
+          line: op.line,
+          user: op.user,
+          action: op.target === "delete" ? "delete" : "disassociate",
+        });
+    }
+    if (op.op === "create") {
+      tally.creates.count++;
+      if (op.body?.action === "create") tally.creates.capped++;
+    }
   }
+  if (planned.operations.some((op) => op.op === "virtual_background")) charge(ENDPOINTS.getSettings.label);
   if (planned.invalid.length > 0) tally.rows.push(planned.row);
   tally.invalid += planned.invalid.length;
   for (const p of planned.invalid) {
@@ -147,9 +203,14 @@ export async function writeInvalidRows(report: ValidationReport, path: string): 
 export function formatValidation(r: ValidationReport): string {
   const total = Object.values(r.operations).reduce((a, b) => a + b, 0);
   const lines = [
+    ...formatRemovals(r.removals),
     `${r.manifest}: ${r.records} records, ${total} operations to send, ${r.invalid} invalid (plan ${r.plan}, share ${r.share})`,
     `  operations: ${OP_KINDS.map((op) => `${op} ${r.operations[op]}`).join(", ")}`,
   ];
+  if (r.creates.count > 0)
+    lines.push(
+      `  creates: ${r.creates.count} users (${r.creates.capped} with create_action create, which count against the ${r.plan} plan's ${r.creates.daily_cap} a day)`,
+    );
   for (const [label, l] of Object.entries(r.labels))
     lines.push(
       `  ${LABEL_NAMES[label as Label]}: ${l.requests} requests at ${l.pace_per_second}/s ≈ ${formatDuration(l.seconds)}`,
@@ -171,6 +232,18 @@ export function formatValidation(r: ValidationReport): string {
         (file.missing.length > 0 ? ` (${file.missing.length} could not be copied)` : ""),
     );
   return lines.join("\n") + "\n";
+}
+
+/** The rows that remove users, first of all, one a line (row, line, user, action). */
+function formatRemovals(removals: ValidationReport["removals"]): string[] {
+  if (removals.count === 0) return [];
+  const lines = [
+    `REMOVES ${removals.count} user${removals.count === 1 ? "" : "s"} (delete or disassociate; a run needs --allow-delete):`,
+    ...removals.rows.map((d) => `  row ${d.row} (line ${d.line}): ${d.user} ${d.action}`),
+  ];
+  if (removals.count > removals.rows.length)
+    lines.push(`  … and ${removals.count - removals.rows.length} more rows that remove users`);
+  return lines;
 }
 
 export function formatDuration(seconds: number): string {

@@ -39,7 +39,9 @@ export interface ExecuteRunOptions {
 export async function executeRun(o: ExecuteRunOptions): Promise<number> {
   // Credentials are checked before anything is read or started: a missing one costs nothing.
   const fromEnv = o.sandbox ? undefined : zoomTargetFromEnv(o.io.env);
-  const sandbox = o.sandbox ? await startSandbox({ users: await trialUsers(o.tasks.map((t) => t.config)) }) : undefined;
+  const sandbox = o.sandbox
+    ? await startSandbox({ users: await trialUsers(o.tasks.map((t) => t.config)) })
+    : undefined;
   const summaries: Summary[] = [];
   let skipped = false;
   try {

@@ -19,7 +19,12 @@ export async function trialUsers(configs: readonly Omit<RunConfig, "zoom">[]): P
     for await (const record of manifest.records()) {
       const user = record.fields?.user;
       if (typeof user !== "string" || !user.includes("@")) continue;
-      if (String(record.fields?.action ?? "").trim().toLowerCase() === "create") continue;
+      if (
+        String(record.fields?.action ?? "")
+          .trim()
+          .toLowerCase() === "create"
+      )
+        continue;
       const email = user.trim();
       if (!users.has(email.toLowerCase())) users.set(email.toLowerCase(), { email });
     }

@@ -214,7 +214,9 @@ export const OPTIONS = {
     parse: (value) => {
       const n = toNumber(value);
       if (Number.isSafeInteger(n) && n >= 0) return n;
-      throw new OptionProblem("a whole number of at least 0 (the most users one run may delete or disassociate)");
+      throw new OptionProblem(
+        "a whole number of at least 0 (the most users one run may delete or disassociate)",
+      );
     },
   }),
   maxOperations: optional<number>({

@@ -1,25 +1,33 @@
 /**
- * The planner: record -> validated Zoom operations. Each row gives, in this order, a profile
- * PATCH (when a profile field is filled), a password PUT, a picture upload and one upload per
- * virtual background. What would fail at Zoom anyway is refused here as an InvalidOperation, with a
- * stable `E_…` code and a message that names the row, line and field and never holds a secret.
+ * The planner: record -> validated Zoom operations, one per Zoom call, in the order they run
+ * (`Operation.index`):
+ *
+ * | row `action` | operations |
+ * |---|---|
+ * | update (empty) | profile, password, picture, backgrounds, email |
+ * | create | create, profile (the fields POST /users does not take), password (not with autoCreate), picture, backgrounds, email |
+ * | activate | status activate, then as update |
+ * | deactivate | as update, then status deactivate |
+ * | delete, disassociate | delete alone; any other change the row asks for is refused |
+ *
+ * A profile PATCH comes only when a profile field is filled; backgrounds are one upload per file,
+ * after the `replace` clean-up when asked for (src/plan/uploads.ts); the email change comes after
+ * every other change but a deactivation, so nothing before it targets a login that is gone (the
+ * row runner sends what follows it to the new email). What would fail at Zoom anyway is refused
+ * here as an InvalidOperation, with a stable `E_…` code and a message that names the row, line and
+ * field and never holds a secret.
  */
-import { OP_ENDPOINTS } from "../zoom/endpoints.js";
-import { basename, dirname, resolve } from "node:path";
-import type {
-  InvalidOperation,
-  ManifestRecord,
-  Operation,
-  OpKind,
-  PlannedRow,
-  ResultOp,
-  UploadFile,
-} from "../types.js";
-import { BACKGROUND_MAX_FILES, UPLOAD_MESSAGES } from "../zoom/rules.js";
-import { BACKGROUND_LIMITS, checkUpload, PathPolicy, PICTURE_LIMITS, type UploadLimits } from "./files.js";
-import { PasswordResolver } from "./password.js";
-import { describeFieldErrors, fieldErrorCode, planProfile } from "./profile.js";
+import { dirname, resolve } from "node:path";
 import { TransformError } from "../job/transform.js";
+import type { ManifestRecord, OpKind, PlannedRow } from "../types.js";
+import { OP_ENDPOINTS } from "../zoom/endpoints.js";
+import { CREATE_PROFILE_FIELDS, isClearToken } from "../zoom/rules.js";
+import { PathPolicy } from "./files.js";
+import { planCreate, planEmail, planRemoval, planStatus, readAction, readCreateAction } from "./lifecycle.js";
+import { PasswordResolver } from "./password.js";
+import { CLEAR_REFUSED, describeFieldErrors, fieldErrorCode, notClearable, planProfile } from "./profile.js";
+import { RowBuilder, rowInvalid, sentence, type Wants } from "./row.js";
+import { planUploads } from "./uploads.js";
 
 export interface PlanContext {
   /** Relative paths resolve here. */
@@ -61,65 +69,47 @@ export type Planner = (record: ManifestRecord) => Promise<PlannedRow>;
 export function createPlanner(ctx: PlanContext): Planner {
   const policy = new PathPolicy(ctx.manifestDir, ctx.assetsDir);
   const passwords = new PasswordResolver(policy, ctx.env ?? process.env);
-  const wants = (kind: OpKind): boolean => ctx.only === undefined || ctx.only.has(kind);
+  const wants: Wants = (kind) => ctx.only === undefined || ctx.only.has(kind);
 
   return async function plan(input: ManifestRecord): Promise<PlannedRow> {
     const start = startRow(input, ctx.transform);
     if (!(start instanceof RowBuilder)) return start;
-    const fields = start.fields;
-    planProfileOp(start, fields, wants);
-    if (fields.password !== undefined) {
-      const at = start.next();
-      if (wants("password")) {
-        const result = await passwords.resolve(fields.password);
-        if ("code" in result) start.refuse("password", at, "", result.code, `password: ${result.problem}`);
-        else
-          start.accept({
-            op: "password",
-            index: at,
-            endpoint: OP_ENDPOINTS.password,
-            body: { password: result.password },
-            target: "",
-          });
+    const b = start;
+    const action = readAction(b.fields.action);
+    if ("code" in action)
+      return rowInvalid(
+        input,
+        b.user,
+        action.code,
+        `row ${input.row} (line ${input.line}): ${sentence(action.problem)}`,
+      );
+    switch (action.value) {
+      case "delete":
+      case "disassociate":
+        planRemoval(b, action.value, wants);
+        return b.planned;
+      case "create": {
+        const how = readCreateAction(b.fields.create_action);
+        await planCreate(b, how, passwords, wants);
+        planProfileOp(b, wants, CREATE_PROFILE_FIELDS);
+        // autoCreate took the password into POST /users
+        if (!("value" in how && how.value === "autoCreate")) await planPassword(b, passwords, wants);
+        break;
       }
+      case "activate":
+        planStatus(b, "activate", wants);
+        planProfileOp(b, wants);
+        await planPassword(b, passwords, wants);
+        break;
+      default:
+        planProfileOp(b, wants);
+        await planPassword(b, passwords, wants);
     }
-    await planUploads(start, fields, wants, policy);
-    return start.planned;
+    await planUploads(b, wants, policy);
+    planEmail(b, wants);
+    if (action.value === "deactivate") planStatus(b, "deactivate", wants);
+    return b.planned;
   };
-}
-
-/**
- * The row's operations as they are planned: `next` hands out indexes (counted before --only, so
- * an operation keeps its index whatever --only says), `accept` and `refuse` record each one.
- */
-class RowBuilder {
-  readonly planned: PlannedRow;
-  private index = 0;
-
-  constructor(
-    readonly fields: Record<string, unknown>,
-    private readonly prefix: string,
-    row: number,
-    line: number,
-    user: string,
-  ) {
-    this.planned = { row, line, user, operations: [], invalid: [] };
-  }
-
-  next(): number {
-    return this.index++;
-  }
-
-  accept(operation: Omit<Operation, "row" | "line" | "user">): void {
-    const { row, line, user } = this.planned;
-    this.planned.operations.push({ row, line, user, ...operation });
-  }
-
-  refuse(op: OpKind, index: number, target: string, code: string, problem: string): void {
-    const { row, line, user } = this.planned;
-    const message = `${this.prefix}: ${sentence(problem)}`;
-    this.planned.invalid.push({ row, line, user, op, index, target, code, message });
-  }
 }
 
 /** Applies the job's transforms and checks the user: a builder for the row, or the row refused whole. */
@@ -151,12 +141,9 @@ function startRow(input: ManifestRecord, transform: PlanContext["transform"]): R
   return new RowBuilder(fields, prefix, input.row, input.line, who.user);
 }
 
-function planProfileOp(
-  b: RowBuilder,
-  fields: Record<string, unknown>,
-  wants: (kind: OpKind) => boolean,
-): void {
-  const profile = planProfile(fields);
+/** The profile PATCH, without the fields in `skip` (a create row's, which went into POST /users). */
+function planProfileOp(b: RowBuilder, wants: Wants, skip: readonly string[] = []): void {
+  const profile = planProfile(b.fields, skip);
   if (!profile) return;
   const at = b.next();
   if (!wants("profile")) return;
@@ -173,89 +160,23 @@ function planProfileOp(
     });
 }
 
-/** The picture, then each virtual background, checked on disk. */
-async function planUploads(
-  b: RowBuilder,
-  fields: Record<string, unknown>,
-  wants: (kind: OpKind) => boolean,
-  policy: PathPolicy,
-): Promise<void> {
-  const picture = paths(fields.picture, false);
-  if (picture[0] !== undefined) {
-    const at = b.next();
-    if (wants("picture")) {
-      const { file, code, problem, target } = await upload(picture[0], PICTURE_LIMITS, "picture", policy);
-      if (file)
-        b.accept({ op: "picture", index: at, endpoint: OP_ENDPOINTS.picture, file, target: file.name });
-      else b.refuse("picture", at, target, code, problem);
-    }
-  }
-  for (const [n, given] of paths(fields.virtual_backgrounds, true).entries()) {
-    const at = b.next();
-    if (!wants("virtual_background")) continue;
-    if (n >= BACKGROUND_MAX_FILES) {
-      const problem = `virtual_backgrounds: file ${n + 1} is one too many; a row may list at most ${BACKGROUND_MAX_FILES} (${UPLOAD_MESSAGES.backgroundTooMany})`;
-      b.refuse("virtual_background", at, targetOf(given), "E_BACKGROUND_TOO_MANY", problem);
-      continue;
-    }
-    const { file, code, problem, target } = await upload(
-      given,
-      BACKGROUND_LIMITS,
-      "virtual_backgrounds",
-      policy,
-    );
-    if (file)
-      b.accept({
-        op: "virtual_background",
-        index: at,
-        endpoint: OP_ENDPOINTS.virtual_background,
-        file,
-        target: file.name,
-      });
-    else b.refuse("virtual_background", at, target, code, problem);
-  }
-}
-
-async function upload(
-  given: unknown,
-  limits: UploadLimits,
-  field: string,
-  policy: PathPolicy,
-): Promise<Upload> {
-  if (typeof given !== "string")
-    return { code: "E_PATH_INVALID", problem: `${field}: a path must be text`, target: "" };
-  const result = await checkUpload(given, policy, limits);
-  if ("file" in result) return { file: result.file, code: "", problem: "", target: result.file.name };
-  return { code: result.code, problem: `${field}: ${given}: ${result.problem}`, target: targetOf(given) };
-}
-
-/**
- * The paths a field names. Backgrounds: CSV text separated by `;`, or a JSON array of paths.
- * Picture: one path (anything else is refused as not text).
- */
-function paths(value: unknown, list: boolean): unknown[] {
-  if (value === undefined) return [];
-  if (Array.isArray(value) && list)
-    return value.map((v) => (typeof v === "string" ? v.trim() : v)).filter((v) => v !== "");
-  if (typeof value !== "string") return [value];
-  const parts = list ? value.split(";") : [value];
-  return parts.map((p) => p.trim()).filter((p) => p !== "");
-}
-
-function sentence(text: string): string {
-  return text.endsWith(".") ? text : `${text}.`;
-}
-
-function targetOf(given: unknown): string {
-  return typeof given === "string" ? basename(given) : "";
-}
-
-/** A checked upload: the file, or the code and problem to refuse it with. */
-interface Upload {
-  file?: UploadFile;
-  code: string;
-  problem: string;
-  target: string;
+/** The password PUT: `env:NAME`, `file:PATH` or the password itself, held to Zoom's rules. */
+async function planPassword(b: RowBuilder, passwords: PasswordResolver, wants: Wants): Promise<void> {
+  const raw = b.fields.password;
+  if (raw === undefined) return;
+  const at = b.next();
+  if (!wants("password")) return;
+  if (isClearToken(raw)) return b.refuse("password", at, "", CLEAR_REFUSED, `password: ${notClearable()}`);
+  const result = await passwords.resolve(raw);
+  if ("code" in result) b.refuse("password", at, "", result.code, `password: ${result.problem}`);
+  else
+    b.accept({
+      op: "password",
+      index: at,
+      endpoint: OP_ENDPOINTS.password,
+      body: { password: result.password },
+      target: "",
+    });
 }
 
 type UserCheck = { user: string } | { user: string; code: string; problem: string };
@@ -293,18 +214,4 @@ export function checkUser(value: unknown): UserCheck {
       problem: "user: holds spaces or control characters; give the user's email or Zoom user ID",
     };
   return { user };
-}
-
-function rowInvalid(record: ManifestRecord, user: string, code: string, message: string): PlannedRow {
-  const invalid: InvalidOperation = {
-    row: record.row,
-    line: record.line,
-    user,
-    op: "row" satisfies ResultOp,
-    index: 0,
-    target: "",
-    code,
-    message,
-  };
-  return { row: record.row, line: record.line, user, operations: [], invalid: [invalid] };
 }

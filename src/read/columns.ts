@@ -1,10 +1,22 @@
 import { ManifestError } from "../errors.js";
-import { PROFILE_FIELDS, PROFILE_QUERY } from "../zoom/rules.js";
+import { DELETE_QUERY, PROFILE_FIELDS, PROFILE_QUERY } from "../zoom/rules.js";
 
 /** Names the user column may go by (PRODUCT.md "Manifest"); all become `user`. */
 export const USER_ALIASES: readonly string[] = ["user", "email", "user_id", "userId", "id"];
 
-/** Canonical columns, in the order the planner uses them. */
+/**
+ * The lifecycle columns (PRODUCT.md "Lifecycle"): what the row does (`action`), how a create is
+ * made, the new login email, the options of a delete, and how backgrounds are applied.
+ */
+export const LIFECYCLE_COLUMNS: readonly string[] = [
+  "action",
+  "create_action",
+  "new_email",
+  ...Object.keys(DELETE_QUERY),
+  "virtual_backgrounds_mode",
+];
+
+/** Canonical columns: the user, the profile, the other changes, then the lifecycle columns. */
 export const KNOWN_COLUMNS: readonly string[] = [
   "user",
   ...Object.keys(PROFILE_FIELDS),
@@ -12,6 +24,7 @@ export const KNOWN_COLUMNS: readonly string[] = [
   "password",
   "picture",
   "virtual_backgrounds",
+  ...LIFECYCLE_COLUMNS,
 ];
 
 /** What a header name (CSV) or key (JSON) stands for: a canonical column, or null when a mapping ignores it. */

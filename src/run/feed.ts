@@ -31,6 +31,13 @@ export interface RowWork {
   operations: Operation[];
 }
 
+/**
+ * Operations that may have reached Zoom before a crash without their result line, and that must
+ * not simply be sent again: a background upload (a second copy), a create (not idempotent), an
+ * email change (the old email is gone). On `--resume` each looks first.
+ */
+const LOOK_FIRST_ON_RESUME: ReadonlySet<string> = new Set(["virtual_background", "create", "email"]);
+
 export async function* plannedRows(options: FeedOptions): AsyncGenerator<RowWork> {
   let warned = false;
   for await (const record of options.manifest.records()) {
@@ -44,19 +51,10 @@ export async function* plannedRows(options: FeedOptions): AsyncGenerator<RowWork
     const done = options.done;
     const operations = planned.operations
       .filter((op) => !done?.isDone(op.row, hash, op.op, op.target))
-      .map((op) =>
-        done && (op.op === "virtual_background" || op.op === "create") ? { ...op, checkFirst: true } : op,
-      );
+      .map((op) => (done && LOOK_FIRST_ON_RESUME.has(op.op) ? { ...op, checkFirst: true } : op));
     yield { planned, hash, operations };
   }
 }
-
-/**
- * Operations that may have reached Zoom before a crash without their result line, and that must
- * not simply be sent again: a background upload (a second copy), a create (not idempotent), an
- * email change (the old email is gone). On `--resume` each looks first.
- */
-const LOOK_FIRST_ON_RESUME: ReadonlySet<string> = new Set(["virtual_background", "create", "email"]);
 
 /** The user a record names, as the planner will read it (for the shard; "" when unreadable). */
 function userOf(record: ManifestRecord): string {

@@ -2,7 +2,7 @@ import { DependencyError } from "../errors.js";
 import type { Executor, ExecResult, RowExecutor } from "../send/execute.js";
 import { lookup, stateKey, type AccountState } from "../state/index.js";
 import type { Operation, Outcome, PlannedRow, ResultLine } from "../types.js";
-import { ENDPOINTS } from "../zoom/endpoints.js";
+import { ENDPOINTS, OP_ENDPOINTS } from "../zoom/endpoints.js";
 import type { Label } from "../zoom/labels.js";
 import type { RunController } from "./controller.js";
 import type { Reporter } from "./reporter.js";
@@ -41,7 +41,9 @@ export class RowRunner {
     let skip: { outcome: "skipped" | "deferred"; message: string; until?: string } | undefined;
     let target: string | undefined; // the user's email after an `email` operation of this row
     const session = this.#o.executor.row(); // one background listing per user per row
-    for (const op of row.operations) {
+    const operations = [...row.operations];
+    for (let i = 0; i < operations.length; i++) {
+      const op = operations[i] as Operation;
       if (this.#o.controller.draining) return;
       if (skip) {
         this.#report(op, skip);
@@ -62,7 +64,8 @@ export class RowRunner {
       if (result.fatal === "dependency")
         this.#o.controller.fail(new DependencyError("oauth", result.message));
       if (op.op === "email" && result.outcome === "ok") target = String(op.body?.email ?? op.user);
-      if (op === row.operations[0]) skip = skipAfterFirst(op, result);
+      if (op.op === "create" && result.outcome === "unchanged") namesAfterCreate(operations, i);
+      if (i === 0) skip = skipAfterFirst(op, result);
     }
   }
 
@@ -91,6 +94,39 @@ export class RowRunner {
   ): void {
     this.#o.reporter.report(resultOf(op, r, this.#o.now()), labelOf(op));
   }
+}
+
+/** The names a create row gives, which `POST /users` carried and the profile PATCH leaves out. */
+const CREATE_NAMES = ["first_name", "last_name", "display_name"] as const;
+
+/**
+ * A create row whose user exists already runs as an update: the names that went into the create
+ * (and so are not in the row's profile PATCH) are PATCHed too, in the row's profile operation or
+ * in one of their own right after the create. The type the create defaulted is not: an existing
+ * user's licence is not changed by a default.
+ */
+function namesAfterCreate(operations: Operation[], at: number): void {
+  const create = operations[at] as Operation;
+  const info = (create.body?.user_info ?? {}) as Record<string, unknown>;
+  const names = Object.fromEntries(
+    CREATE_NAMES.filter((k) => info[k] !== undefined).map((k) => [k, info[k]]),
+  );
+  if (Object.keys(names).length === 0) return;
+  const profile = operations.findIndex((op) => op.op === "profile");
+  if (profile >= 0) {
+    const op = operations[profile] as Operation;
+    operations[profile] = { ...op, body: { ...names, ...op.body } };
+  } else
+    operations.splice(at + 1, 0, {
+      row: create.row,
+      line: create.line,
+      user: create.user,
+      op: "profile",
+      index: create.index,
+      endpoint: OP_ENDPOINTS.profile,
+      body: names,
+      target: "",
+    });
 }
 
 /**

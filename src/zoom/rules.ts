@@ -1,3 +1,5 @@
+import type { Plan } from "./labels.js";
+
 /**
  * Zoom's validation rules for the fields zoom-bulk sends, in one place: the planner refuses a row
  * with them before anything is sent, and the sandbox answers with them as Zoom does. Source:
@@ -6,11 +8,20 @@
  */
 
 export type FieldRule =
-  | { type: "string"; minLength?: number; maxLength?: number; check?: (value: string) => string | undefined }
+  | {
+      type: "string";
+      minLength?: number;
+      maxLength?: number;
+      check?: (value: string) => string | undefined;
+      /** Zoom takes "" for this field, which empties it (the manifest's `[clear]`; see CLEAR_TOKEN). */
+      clearable?: true;
+    }
   | { type: "integer"; enum?: readonly number[]; digits?: number }
   | { type: "boolean" }
   | { type: "array"; maxItems: number; items: Record<string, FieldRule>; required?: readonly string[] }
   | { type: "object"; properties: Record<string, FieldRule> };
+
+type StringRule = Extract<FieldRule, { type: "string" }>;
 
 /**
  * A table of rules keyed by name, without a prototype: user data names the keys looked up here
@@ -26,11 +37,14 @@ export function ruleFor(rules: Record<string, FieldRule>, key: string): FieldRul
   return Object.hasOwn(rules, key) ? rules[key] : undefined;
 }
 
-const str = (maxLength?: number, minLength?: number): FieldRule => ({
+const str = (maxLength?: number, minLength?: number): StringRule => ({
   type: "string",
   ...(maxLength === undefined ? {} : { maxLength }),
   ...(minLength === undefined ? {} : { minLength }),
 });
+
+/** A string field that `[clear]` may empty: free text whose "" Zoom stores as "no value". */
+const clearable = (rule: StringRule): StringRule => ({ ...rule, clearable: true });
 
 const noLinksOrHtml = (value: string): string | undefined =>
   /<[a-z/!][^>]*>|https?:\/\/|www\./i.test(value) ? "Hyperlinks or HTML code are not allowed." : undefined;
@@ -94,21 +108,21 @@ export const PROFILE_FIELDS: Record<string, FieldRule> = ruleTable({
   use_pmi: { type: "boolean" },
   timezone: { type: "string", check: checkTimeZone },
   language: str(),
-  dept: str(),
+  dept: clearable(str()),
   vanity_name: str(),
   host_key: str(10, 6),
   cms_user_id: str(),
-  job_title: str(128),
-  company: str(255),
-  location: str(256),
-  phone_number: str(),
-  phone_country: str(),
-  manager: str(),
-  pronouns: str(),
+  job_title: clearable(str(128)),
+  company: clearable(str(255)),
+  location: clearable(str(256)),
+  phone_number: clearable(str()),
+  phone_country: clearable(str()),
+  manager: clearable(str()),
+  pronouns: clearable(str()),
   pronouns_option: { type: "integer", enum: [1, 2, 3] },
-  about_me: { type: "string", maxLength: 150, check: noLinksOrHtml },
-  linkedin_url: { type: "string", check: linkedinOnly },
-  cost_center: str(),
+  about_me: clearable({ type: "string", maxLength: 150, check: noLinksOrHtml }),
+  linkedin_url: clearable({ type: "string", check: linkedinOnly }),
+  cost_center: clearable(str()),
   group_id: str(),
   plan_united_type: {
     type: "string",
@@ -159,9 +173,126 @@ export const PROFILE_QUERY: Record<string, FieldRule> = ruleTable({
   remove_tsp_credentials: { type: "boolean" },
 });
 
+/**
+ * The manifest's way to empty a field (PRODUCT.md "Lifecycle"): a cell holding `[clear]` (exact,
+ * case-insensitive, trimmed) sends "" for a clearable field. An empty cell still means "leave it".
+ */
+export const CLEAR_TOKEN = "[clear]";
+
+export function isClearToken(value: unknown): boolean {
+  return typeof value === "string" && value.trim().toLowerCase() === CLEAR_TOKEN;
+}
+
+/**
+ * The profile fields `[clear]` may empty: free text Zoom stores "" for (titles, organisation,
+ * contact and "about" text). Not names (Zoom rebuilds the display name from them), not fields with
+ * a format or a minimum length (timezone, language, vanity_name, host_key, plan_united_type), not
+ * IDs (cms_user_id, group_id: removing a group or link is a different call), not numbers,
+ * booleans, lists or objects.
+ */
+export const CLEARABLE_FIELDS: readonly string[] = Object.entries(PROFILE_FIELDS)
+  .filter(([, rule]) => rule.type === "string" && rule.clearable === true)
+  .map(([field]) => field);
+
+// ---- Lifecycle: POST /users, PUT /users/{userId}/status, PUT /users/{userId}/email, DELETE /users/{userId}
+// (zoom-api.md §2; the spec extract test/fixtures/zoom-spec.json; test/unit/zoom/lifecycle-rules.test.ts
+// holds these tables to it)
+
+const ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
+const DNS_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+const LOCAL_PART = new RegExp(`^${ATEXT}(?:\\.${ATEXT})*$`);
+const DOMAIN = new RegExp(`^(?:${DNS_LABEL}\\.)+${DNS_LABEL}$`);
+
+/**
+ * Email syntax, as far as it can be judged locally (Zoom does not document its exact rule): a
+ * local part of RFC 5322 "atext" in dot-separated runs (at most 64 characters), `@`, and a domain
+ * of at least two DNS labels (letters, digits, inner hyphens; at most 63 each) whose last label is
+ * not all digits. Stricter than the sandbox's check (src/sandbox/fields.ts), so whatever passes
+ * here passes there.
+ */
+export function checkEmailSyntax(value: string): string | undefined {
+  const at = value.lastIndexOf("@");
+  const local = value.slice(0, at);
+  const domain = value.slice(at + 1);
+  const ok =
+    at > 0 &&
+    local.length <= 64 &&
+    LOCAL_PART.test(local) &&
+    DOMAIN.test(domain) &&
+    !/^\d+$/.test(domain.slice(domain.lastIndexOf(".") + 1));
+  return ok ? undefined : "Must be an email address such as name@example.com.";
+}
+
+/** POST /users `user_info.email` maxLength. */
+export const EMAIL_MAX_LENGTH = 128;
+/** An email the job sends in a body or a query (a new user's, a transfer target's). */
+export const EMAIL_RULE: FieldRule = { type: "string", maxLength: EMAIL_MAX_LENGTH, check: checkEmailSyntax };
+/** PUT /users/{userId}/email: "The length should be less than 128 characters." */
+export const NEW_EMAIL_LENGTH_BELOW = 128;
+
+/** POST /users `action`. Only `create` counts against the daily create caps (CREATE_DAILY_CAPS). */
+export const CREATE_ACTIONS = ["create", "autoCreate", "custCreate", "ssoCreate"] as const;
+export type CreateAction = (typeof CREATE_ACTIONS)[number];
+
+/** `user_info.type` when the row gives none (Basic). */
+export const CREATE_DEFAULT_TYPE = 1;
+
+/**
+ * POST /users `user_info` fields the job sends. The other spec fields (division_ids, feature,
+ * plan_united_type, license_info_list) are not taken from a create row: a PATCH after the create
+ * sets the profile fields it takes.
+ */
+export const CREATE_USER_INFO: Record<string, FieldRule> = ruleTable({
+  email: EMAIL_RULE,
+  type: { type: "integer", enum: [1, 2, 4, 99] },
+  first_name: str(64),
+  last_name: str(64),
+  display_name: str(128),
+  password: str(32, 8),
+});
+
+/** Manifest columns a create row puts into `user_info` (and so not into the PATCH after it). */
+export const CREATE_PROFILE_FIELDS: readonly string[] = ["type", "first_name", "last_name", "display_name"];
+
+/** The spec's note: type 99 ("None") "can only be set with `ssoCreate`". */
+export const TYPE_99_ACTION: CreateAction = "ssoCreate";
+
+/** "50 requests per day for Free accounts, 1,500 for Pro, 10,000 for Business+" (POST /users, `create` only). */
+export const CREATE_DAILY_CAPS: Record<Plan, number> = { free: 50, pro: 1_500, business: 10_000 };
+
+/** PUT /users/{userId}/status `action`s a row may ask for (the spec's clock_in/clock_out are not row actions). */
+export const STATUS_ACTIONS = ["activate", "deactivate"] as const;
+
+/** DELETE /users/{userId} `action` (the spec's default is `disassociate`; the job always sends one). */
+export const DELETE_ACTIONS = ["delete", "disassociate"] as const;
+
+/** DELETE /users/{userId} transfer options, in the spec's order; each needs `transfer_email` when true. */
+export const DELETE_TRANSFERS = [
+  "transfer_meeting",
+  "transfer_webinar",
+  "transfer_recording",
+  "transfer_whiteboard",
+  "transfer_clipfiles",
+  "transfer_notes",
+  "transfer_visitors",
+  "transfer_docs",
+] as const;
+
+/** Query options of DELETE /users/{userId} a row may give (`action` comes from the row's action). */
+export const DELETE_QUERY: Record<string, FieldRule> = ruleTable({
+  transfer_email: EMAIL_RULE,
+  ...Object.fromEntries(DELETE_TRANSFERS.map((t): [string, FieldRule] => [t, { type: "boolean" }])),
+});
+
+/** `virtual_backgrounds_mode`: `add` uploads the listed files; `replace` also deletes the user's others. */
+export const BACKGROUND_MODES = ["add", "replace"] as const;
+export type BackgroundMode = (typeof BACKGROUND_MODES)[number];
+
 export interface FieldError {
   field: string;
   message: string;
+  /** The job's own `E_…` code for this problem, when it has one (the planner's `[clear]` refusals). */
+  code?: string;
 }
 
 /** Checks one value against its rule; returns the problems, each naming the field path. */
@@ -170,6 +301,7 @@ export function checkField(field: string, rule: FieldRule, value: unknown): Fiel
   switch (rule.type) {
     case "string": {
       if (typeof value !== "string") return fail("Must be a string.");
+      if (value === "" && rule.clearable) return [];
       const length = [...value].length;
       if (rule.maxLength !== undefined && length > rule.maxLength)
         return fail(`Must be at most ${rule.maxLength} characters (got ${length}).`);

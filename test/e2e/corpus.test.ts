@@ -1046,16 +1046,22 @@ function capture(env: NodeJS.ProcessEnv) {
 /** The API calls the sandbox saw (not the token requests). */
 const apiLog = () => sandbox.state.log.filter((e) => e.path.startsWith("/v2/"));
 
-/** `user op` of every API call the sandbox saw, sorted. */
+/** `user op` of every write the sandbox saw, sorted (a look at a user's files before an upload is not one). */
 const requestsSeen = (): string[] =>
   apiLog()
+    .filter((e) => e.method !== "GET")
     .map((e) => `${e.user ?? "?"} ${e.endpoint ? (OP_OF[e.endpoint] ?? e.endpoint) : e.path}`)
     .sort();
 
-/** `user op` of every result that says it was sent (ok or failed), sorted; CSV escaping undone. */
+/**
+ * `user op` of every result that says a write was sent (ok or failed), sorted; CSV escaping undone.
+ * A background upload looks at the user's files first: when that look answers 404/1001, nothing
+ * was written.
+ */
 const operationsSent = (lines: ResultLine[]): string[] =>
   lines
     .filter((l) => l.outcome === "ok" || l.outcome === "failed")
+    .filter((l) => !(l.op === "virtual_background" && l.http_status === 404))
     .map((l) => `${unescapeCell(l.user)} ${l.op}`)
     .sort();
 

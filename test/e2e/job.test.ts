@@ -83,6 +83,35 @@ describe("the example jobs run against the sandbox", () => {
     expect(readdirSync(join(jobs, "..", "results"))).toContain("nightly-hr-sync-2026-11-24.html");
   });
 
+  it("nightly HR lifecycle: hires created, movers moved, leavers deactivated, from Workday's worker status", async () => {
+    const jobs = jobsCopy();
+    const r = await runExample(join(jobs, "nightly-hr-lifecycle.json"));
+    expect(r.code).toBe(0);
+    const results = join(jobs, "..", "results", "nightly-hr-lifecycle-2026-11-24.csv");
+    const lines = readResults(results).sort((a, b) => a.row - b.row || a.op.localeCompare(b.op));
+    expect(lines.map((l) => [l.row, l.user, l.op, l.target, l.outcome])).toEqual([
+      [1, "ines.new@example.com", "create", "", "ok"],
+      [1, "ines.new@example.com", "profile", "", "ok"],
+      [2, "jon.new@example.com", "create", "", "ok"],
+      [2, "jon.new@example.com", "profile", "", "ok"],
+      [3, "bob@example.com", "profile", "", "ok"],
+      [4, "carol@example.com", "email", "carol.chen@example.com", "ok"],
+      [4, "carol@example.com", "profile", "", "ok"],
+      [5, "erin@example.com", "profile", "", "ok"],
+      [5, "erin@example.com", "status", "deactivate", "ok"],
+      [6, "frank@example.com", "profile", "", "ok"],
+      [6, "frank@example.com", "status", "deactivate", "ok"],
+    ]);
+    expect(r.state.getUser("ines.new@example.com")?.profile).toMatchObject({
+      first_name: "Ines",
+      job_title: "Data Engineer",
+      dept: "Engineering",
+    });
+    expect(r.state.getUser("carol@example.com")).toBeUndefined();
+    expect(r.state.getUser("carol.chen@example.com")?.profile.job_title).toBe("Design Lead");
+    expect(r.state.getUser("erin@example.com")?.status).toBe("inactive");
+  });
+
   it("one-off migration: pictures and backgrounds inside the assets folder", async () => {
     const jobs = jobsCopy();
     const r = await runExample(join(jobs, "migration-pictures-backgrounds.json"));
@@ -202,7 +231,7 @@ describe("job files with mistakes", () => {
     [
       "an unknown op",
       { ...base, only: ["profile", "avatar"] },
-      /"only": expected a list of profile, password, picture, virtual_background, got "avatar"\. For example: "only": "profile,password"\./,
+      /"only": expected a list of create, profile, password, picture, virtual_background, email, status, delete, got "avatar"\. For example: "only": "profile,password"\./,
     ],
     [
       "a bad redis URL",
@@ -245,7 +274,14 @@ describe("job files with mistakes", () => {
     expect(job.runs).toEqual([
       { manifest: join(dir, "m.csv"), results: join(dir, "..", "r", "hr-2026-01-02-030405.csv") },
     ]);
-    expect(job.config).toEqual({ plan: "pro", share: 0.8, maxFailureRate: 0.5, mapping: base.columns });
+    expect(job.config).toEqual({
+      plan: "pro",
+      share: 0.8,
+      maxFailureRate: 0.5,
+      allowDelete: false,
+      maxDeletes: 25,
+      mapping: base.columns,
+    });
     expect(job.strict).toBe(true);
   });
 });

@@ -72,7 +72,8 @@ describe("faults cost no operation and duplicate no background file", () => {
       users: 300,
       limitsScale: 10,
       seed: 7,
-      faults: { error5xx: 0.04, reset: 0.03, lostUpload: 0.15 },
+      // A harsh but real mix: five attempts per operation make a give-up a one-in-a-million event.
+      faults: { error5xx: 0.02, reset: 0.02, lostUpload: 0.05 },
     });
     const s = sandbox;
     // Every token the job holds expires a third of the way through.

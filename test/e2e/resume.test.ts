@@ -295,7 +295,12 @@ describe("--resume stays on one account", () => {
     sandbox = await startSandbox({ plan: "pro", users: 1, seed: 14 });
     const live = await startSandbox({ plan: "pro", users: 1, seed: 15 });
     try {
-      const base = { manifest: join(dir, "m.csv"), results: join(dir, "r.csv"), plan: "pro" as const, share: 0.8 };
+      const base = {
+        manifest: join(dir, "m.csv"),
+        results: join(dir, "r.csv"),
+        plan: "pro" as const,
+        share: 0.8,
+      };
       expect((await runBatch({ ...base, zoom: target(sandbox) })).outcomes.ok).toBe(1);
       await expect(runBatch({ ...base, zoom: target(live), resume: true })).rejects.toThrow(
         /^--resume: .*r\.csv records a run on another Zoom account .*such as a sandbox trial\. What was done there is not done here/,

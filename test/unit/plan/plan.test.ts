@@ -139,6 +139,7 @@ describe("planner: rows and users", () => {
           endpoint: "uploadVirtualBackground",
           file: f,
           target: f.name,
+          checkFirst: true,
         })),
       ],
       invalid: [],

@@ -1,0 +1,94 @@
+/**
+ * `plan` of a 100,000-row manifest against a 100,000-user sandbox account (Business limits,
+ * 150 ms latency), the sandbox in its own process so that the peak RSS is the planner's. Prints
+ * the read time, the fraction of the Medium budget the List users pages reach (their average
+ * rate over the list phase, and the busiest sliding second, against Business' 60/s) and the
+ * peak RSS. Targets (issue 15): ≥ 0.95 of Medium, < 15 s, ≤ 200 MB.
+ *
+ *   npx tsx bench/plan.ts                       # 100,000 rows and users
+ *   BENCH_PLAN_ROWS=5000 npx tsx bench/plan.ts  # small scale
+ *   BENCH_PLAN_PAGE_MAX=2000 …                  # an account that honours page_size 2000
+ *
+ * The manifest sets only fields List users carries (names, dept), so the plan needs no per-user
+ * GET: one that sets others costs one GET user (Light) per user on top.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { planDesired } from "../src/desired/plan.js";
+import { PLAN_LIMITS } from "../src/zoom/labels.js";
+import { forkSandbox } from "./lib/sandbox.js";
+
+const ROWS = Number(process.env.BENCH_PLAN_ROWS ?? 100_000);
+const USERS = Number(process.env.BENCH_PLAN_USERS ?? ROWS);
+const PAGE_MAX = Number(process.env.BENCH_PLAN_PAGE_MAX ?? 300);
+const LATENCY_MS = Number(process.env.BENCH_PLAN_LATENCY_MS ?? 150);
+
+export interface PlanFigures {
+  rows: number;
+  users: number;
+  page_size: number;
+  pages: number;
+  read_seconds: number;
+  total_seconds: number;
+  medium_fraction_average: number;
+  medium_fraction_busiest_second: number;
+  peak_rss_mb: number;
+  users_changing: number;
+}
+
+export async function main(): Promise<PlanFigures> {
+  const dir = mkdtempSync(join(tmpdir(), "zb-bench-plan-"));
+  const lines = ["user,first_name,last_name,dept"];
+  // every tenth row changes its dept; the rest match what the sandbox seeds (no profile: empty)
+  for (let i = 1; i <= ROWS; i++) lines.push(`user${i}@example.com,,,${i % 10 === 0 ? "Sales" : ""}`);
+  writeFileSync(join(dir, "export.csv"), lines.join("\n") + "\n");
+  const sandbox = await forkSandbox({
+    plan: "business",
+    users: USERS,
+    latency: LATENCY_MS,
+    listPageSizeMax: PAGE_MAX,
+    logRequests: true,
+  });
+  try {
+    const started = performance.now();
+    const plan = await planDesired({
+      manifest: join(dir, "export.csv"),
+      plan: "business",
+      share: 1,
+      zoom: sandbox.target,
+    });
+    const total = (performance.now() - started) / 1000;
+    const lists = (await sandbox.log()).filter((e) => e.endpoint === "listUsers");
+    const arrivals = lists.map((e) => e.arrival);
+    const spanS = (Math.max(...arrivals) - Math.min(...arrivals)) / 1000;
+    const medium = PLAN_LIMITS.business.medium.limit;
+    const busiest = (await sandbox.busiestSecond()).medium ?? 0;
+    const figures: PlanFigures = {
+      rows: ROWS,
+      users: USERS,
+      page_size: plan.read.page_size,
+      pages: plan.read.pages,
+      read_seconds: round(plan.read.ms / 1000),
+      total_seconds: round(total),
+      medium_fraction_average: round(lists.length / Math.max(spanS, 1) / medium),
+      medium_fraction_busiest_second: round(busiest / medium),
+      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      users_changing: plan.users_changing,
+    };
+    console.log(
+      `plan: ${ROWS} rows, ${USERS} account users, ${figures.pages} pages of ${figures.page_size}: ` +
+        `read ${figures.read_seconds} s (total ${figures.total_seconds} s), Medium ${figures.medium_fraction_average} ` +
+        `of 60/s on average (busiest second ${figures.medium_fraction_busiest_second}), peak RSS ${figures.peak_rss_mb} MB, ` +
+        `${figures.users_changing} users change`,
+    );
+    return figures;
+  } finally {
+    await sandbox.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const round = (n: number): number => Math.round(n * 100) / 100;
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -1,0 +1,301 @@
+/**
+ * The read stage of desired state: what Zoom holds for the users a manifest names.
+ *
+ * 1. `collectWanted`: a first pass over the planned rows notes each user (lower-cased email or
+ *    id) and what the list cannot tell about it: profile fields List users lacks (one GET user,
+ *    Light) and backgrounds (one GET settings, Medium).
+ * 2. `readCurrent`: List users (Medium) per status (active, inactive, pending: the chains run side
+ *    by side, as each page's token comes from the one before), `include_fields=custom_attributes`,
+ *    following `next_page_token`, with the largest page size that works: 2000 (the spec) first,
+ *    300 (the pagination guide) when Zoom refuses it; a Zoom that caps it answers fewer users and
+ *    says so in `page_size`, and the same query goes on (Zoom wants the same parameters with the
+ *    token). Only users the manifest names are kept, so memory follows the manifest, not the
+ *    account (zoom-api.md §2 "List users").
+ * 3. Then GET user and GET settings only where step 1 asked for them, a bounded number at once
+ *    (the limiters pace them).
+ *
+ * Every request goes through the retry loop and the limiters (src/desired/client.ts).
+ */
+import { virtualBackgrounds } from "../send/backgrounds.js";
+import { ZoomBulkError } from "../errors.js";
+import type { Operation, PlannedRow } from "../types.js";
+import type { EndpointName } from "../zoom/endpoints.js";
+import type { ReadAnswer, ReadClient } from "./client.js";
+import type { CurrentUser } from "./diff.js";
+
+/** Profile fields an item of List users carries (`custom_attributes` through `include_fields`). */
+export const LIST_FIELDS: readonly string[] = [
+  "first_name",
+  "last_name",
+  "display_name",
+  "type",
+  "pmi",
+  "timezone",
+  "dept",
+  "plan_united_type",
+  "custom_attributes",
+];
+
+/** Profile fields GET /users/{userId} returns besides those. The rest (host_key, vanity_name…) no read shows. */
+export const USER_FIELDS: readonly string[] = [
+  ...LIST_FIELDS,
+  "use_pmi",
+  "language",
+  "job_title",
+  "company",
+  "location",
+  "manager",
+  "pronouns",
+  "pronouns_option",
+  "phone_number",
+  "phone_country",
+  "phone_numbers",
+  "cms_user_id",
+  "cost_center",
+];
+
+const LISTED = new Set(LIST_FIELDS);
+const READABLE = new Set(USER_FIELDS);
+
+export const NEED_USER = 1;
+export const NEED_SETTINGS = 2;
+
+/**
+ * The users a manifest names (lower-cased email or id) with what each needs read beyond the list
+ * (`NEED_USER`, `NEED_SETTINGS`), and the profile fields any row sets: only those are kept of
+ * each user read, so memory follows the manifest.
+ */
+export class Wanted {
+  readonly users = new Map<string, number>();
+  readonly fields = new Set<string>();
+
+  /** Notes a planned row's user, its needs and its profile fields. */
+  note(planned: PlannedRow): void {
+    if (planned.user === "") return;
+    const key = planned.user.toLowerCase();
+    let needs = this.users.get(key) ?? 0;
+    for (const op of planned.operations) {
+      if (op.op === "virtual_background") needs |= NEED_SETTINGS;
+      if (op.op === "profile")
+        for (const field of Object.keys(op.body ?? {})) {
+          this.fields.add(field);
+          if (!LISTED.has(field) && READABLE.has(field)) needs |= NEED_USER;
+        }
+    }
+    this.users.set(key, needs);
+  }
+}
+
+/** `Wanted.note` as a function. */
+export function noteWanted(wanted: Wanted, planned: PlannedRow): void {
+  wanted.note(planned);
+}
+
+/** A `Wanted` from every row (the first pass). */
+export async function collectWanted(rows: AsyncIterable<PlannedRow>): Promise<Wanted> {
+  const wanted = new Wanted();
+  for await (const planned of rows) wanted.note(planned);
+  return wanted;
+}
+
+export const STATUSES = ["active", "inactive", "pending"] as const;
+
+/** The profile of a user the list shows nothing of that the manifest sets (shared, never written). */
+const NOTHING: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+export interface ReadOptions {
+  /** First page size asked for; default 2000 (the spec's maximum). */
+  pageSize?: number;
+  /** Page size when Zoom refuses the first; default 300 (the pagination guide's). */
+  fallbackPageSize?: number;
+  /** GET user / GET settings in flight at once (the limiters pace them); default 64. */
+  concurrency?: number;
+  /** Told of each List users page read (for progress). */
+  onPage?: (status: string, users: number) => void;
+}
+
+export interface ReadReport {
+  /** The manifest's users found, under the lower-cased email or id the manifest names them by. */
+  users: Map<string, CurrentUser>;
+  /** The page size Zoom honoured. */
+  pageSize: number;
+  pages: number;
+  /** Users the account holds (the three statuses' `total_records`). */
+  accountUsers: number;
+  /** Per-user reads that failed: the user's fields or backgrounds stay unknown (sent as they are). */
+  failures: { user: string; message: string }[];
+}
+
+/** The account could not be listed: no plan can be trusted. `fatal` as the result said. */
+export class ReadError extends ZoomBulkError {
+  readonly fatal: "auth" | "dependency" | undefined;
+  constructor(message: string, fatal?: "auth" | "dependency") {
+    super("E_READ", message);
+    this.fatal = fatal;
+  }
+}
+
+export async function readCurrent(
+  wanted: Wanted,
+  client: ReadClient,
+  options: ReadOptions = {},
+): Promise<ReadReport> {
+  const first = options.pageSize ?? 2000;
+  const fallback = options.fallbackPageSize ?? 300;
+  const report: ReadReport = { users: new Map(), pageSize: first, pages: 0, accountUsers: 0, failures: [] };
+  let decided: Promise<number> | undefined;
+
+  const page = (status: string, size: number, token?: string): Promise<ReadAnswer> =>
+    client.get(
+      readOp("listUsers", "", {
+        status,
+        page_size: String(size),
+        include_fields: "custom_attributes",
+        ...(token ? { next_page_token: token } : {}),
+      }),
+    );
+
+  /** The first page: the first chain probes the large size; the others wait for its verdict. */
+  async function firstPage(status: string): Promise<{ answer: ReadAnswer; size: number }> {
+    if (decided) {
+      const size = await decided;
+      return { answer: await page(status, size), size };
+    }
+    let settle: (size: number) => void = () => {};
+    decided = new Promise((resolve) => (settle = resolve));
+    const answer = await page(status, first);
+    if (answer.ok || first <= fallback || !refusedSize(answer)) {
+      settle(first);
+      return { answer, size: first };
+    }
+    settle(fallback);
+    return { answer: await page(status, fallback), size: fallback };
+  }
+
+  async function chain(status: string): Promise<void> {
+    const opened = await firstPage(status);
+    const size = opened.size;
+    let answer = opened.answer;
+    for (;;) {
+      if (!answer.ok)
+        throw new ReadError(
+          `List users (status ${status}) failed: ${answer.result.message || `HTTP ${String(answer.result.http_status)}`}. Nothing was planned; check the credentials' scopes (user:read:list_users:admin) and retry.`,
+          answer.result.fatal,
+        );
+      const body = answer.body as ListBody;
+      report.pages++;
+      if (typeof body.page_size === "number") report.pageSize = Math.min(report.pageSize, body.page_size);
+      if (body.next_page_token === undefined || body.next_page_token === "")
+        report.accountUsers += typeof body.total_records === "number" ? body.total_records : 0;
+      const users = Array.isArray(body.users) ? body.users : [];
+      for (const item of users) keep(item);
+      options.onPage?.(status, users.length);
+      const token = body.next_page_token;
+      if (typeof token !== "string" || token === "") return;
+      answer = await page(status, size, token);
+    }
+  }
+
+  function keep(item: Record<string, unknown>): void {
+    const email = typeof item.email === "string" ? item.email.toLowerCase() : "";
+    const id = typeof item.id === "string" ? item.id.toLowerCase() : "";
+    const byEmail = email !== "" && wanted.users.has(email);
+    const byId = id !== "" && wanted.users.has(id);
+    if (!byEmail && !byId) return; // not the manifest's: dropped
+    const needs = (byEmail ? (wanted.users.get(email) ?? 0) : 0) | (byId ? (wanted.users.get(id) ?? 0) : 0);
+    let profile: Record<string, unknown> = NOTHING;
+    for (const field of LIST_FIELDS)
+      if (wanted.fields.has(field) && item[field] !== undefined) {
+        if (profile === NOTHING) profile = {};
+        profile[field] = item[field];
+      }
+    // Kept small, as 1,000,000 of them may be held: the status interned, the email as the key
+    // when it is spelt so, the id only when a later read needs it.
+    const given = typeof item.email === "string" ? item.email : "";
+    const user: CurrentUser = {
+      ...(typeof item.id === "string" && (needs !== 0 || byId) ? { id: item.id } : {}),
+      email: given === email ? email : given,
+      status: STATUSES.find((s) => s === item.status) ?? String(item.status ?? ""),
+      profile: needs & NEED_USER && profile === NOTHING ? {} : profile,
+      known: LISTED,
+    };
+    // under the name(s) the manifest uses; a user who needs no other read leaves `wanted`
+    for (const [named, key] of [
+      [byEmail, email],
+      [byId, id],
+    ] as const) {
+      if (!named) continue;
+      report.users.set(key, user);
+      if (wanted.users.get(key) === 0) wanted.users.delete(key);
+    }
+  }
+
+  await Promise.all(STATUSES.map((status) => chain(status)));
+  await details(wanted, report, client, options.concurrency ?? 64);
+  return report;
+}
+
+interface ListBody {
+  next_page_token?: string;
+  page_size?: number;
+  total_records?: number;
+  users?: Record<string, unknown>[];
+}
+
+/** Zoom refused the page size itself (a 400 validation or 300), or the answer was too big to read. */
+function refusedSize(answer: ReadAnswer): boolean {
+  const { http_status: status, zoom_code: code } = answer.result;
+  return (status === 400 && code !== 124) || code === "E_RESPONSE_TOO_LARGE";
+}
+
+/** GET user and GET settings where the manifest's rows need them, `concurrency` at once. */
+async function details(wanted: Wanted, report: ReadReport, client: ReadClient, concurrency: number) {
+  const jobs: { key: string; needs: number }[] = [];
+  for (const [key, needs] of wanted.users)
+    if (needs !== 0 && report.users.has(key)) jobs.push({ key, needs });
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const job = jobs[next++] as { key: string; needs: number };
+      const user = report.users.get(job.key) as CurrentUser;
+      const target = user.id ?? user.email;
+      if (job.needs & NEED_USER) {
+        const answer = await client.get(readOp("getUser", target));
+        if (answer.ok) {
+          const body = answer.body as Record<string, unknown>;
+          for (const field of USER_FIELDS)
+            if (wanted.fields.has(field) && body[field] !== undefined) user.profile[field] = body[field];
+          user.known = READABLE;
+        } else report.failures.push({ user: target, message: answer.result.message });
+      }
+      if (job.needs & NEED_SETTINGS) {
+        const answer = await client.get(readOp("getSettings", target));
+        if (answer.ok) user.backgrounds = virtualBackgrounds(answer.body);
+        else report.failures.push({ user: target, message: answer.result.message });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+}
+
+/**
+ * A read as an Operation for the retry loop: op kind `profile` stands in (reads have none of
+ * their own), row 0, the endpoint and query are what matter.
+ */
+export function readOp(endpoint: EndpointName, user: string, query?: Record<string, string>): Operation {
+  return {
+    row: 0,
+    line: 0,
+    user,
+    op: "profile",
+    index: 0,
+    endpoint,
+    target: "",
+    ...(query ? { query } : {}),
+  };
+}
+
+/** The current state of a row's user, by the name the row gives (email or id, any case). */
+export function currentOf(report: Pick<ReadReport, "users">, user: string): CurrentUser | undefined {
+  return report.users.get(user.toLowerCase());
+}
