@@ -21,21 +21,29 @@ function isEntryPoint(): boolean {
   }
 }
 
+/** After a second signal, how long the run may take to write its results and summary. */
+const HARD_STOP_GRACE_MS = 5_000;
+
 /**
  * The first SIGINT/SIGTERM asks the run to drain (the abort reason names the signal, and the run's
- * summary carries the exit code 130/143); a second one stops at once with that code.
+ * summary carries the exit code 130/143); a second one stops it at once: requests in flight are
+ * abandoned, the results and the summary are still written (within HARD_STOP_GRACE_MS, else the
+ * process exits with that code regardless).
  */
-function abortOnSignals(): AbortSignal {
+function abortOnSignals(): { signal: AbortSignal; hardSignal: AbortSignal } {
   const controller = new AbortController();
+  const hard = new AbortController();
   const onSignal = (name: "SIGINT" | "SIGTERM") => () => {
     const stopReason = name === "SIGINT" ? "sigint" : "sigterm";
-    if (controller.signal.aborted)
-      process.exit(
-        exitCodeFor({
-          outcomes: { failed: 0, invalid: 0, skipped: 0, deferred: 0 },
-          stop_reason: stopReason,
-        }),
-      );
+    if (controller.signal.aborted) {
+      hard.abort(new Error(name));
+      const code = exitCodeFor({
+        outcomes: { failed: 0, invalid: 0, skipped: 0, deferred: 0 },
+        stop_reason: stopReason,
+      });
+      setTimeout(() => process.exit(code), HARD_STOP_GRACE_MS).unref();
+      return;
+    }
     process.stderr.write(
       `zoom-bulk: ${name}: finishing requests in flight, then stopping (again to stop at once)\n`,
     );
@@ -43,9 +51,9 @@ function abortOnSignals(): AbortSignal {
   };
   process.on("SIGINT", onSignal("SIGINT"));
   process.on("SIGTERM", onSignal("SIGTERM"));
-  return controller.signal;
+  return { signal: controller.signal, hardSignal: hard.signal };
 }
 
 if (isEntryPoint()) {
-  process.exitCode = await main(process.argv.slice(2), { ...defaultIO, signal: abortOnSignals() });
+  process.exitCode = await main(process.argv.slice(2), { ...defaultIO, ...abortOnSignals() });
 }

@@ -80,6 +80,7 @@ async function runOne(task: RunTask, zoom: ZoomTarget, o: ExecuteRunOptions): Pr
       env: io.env,
       observer: printer.observer,
       ...(io.signal ? { signal: io.signal } : {}),
+      ...(io.hardSignal ? { hardSignal: io.hardSignal } : {}),
     },
   ).finally(() => progress.close());
   printer.print(summary);

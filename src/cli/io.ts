@@ -11,6 +11,8 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   /** Aborted on SIGINT/SIGTERM by the binary (reason `new Error("SIGINT")`); tests abort it themselves. */
   signal?: AbortSignal;
+  /** Aborted by a second SIGINT/SIGTERM: stop at once (requests in flight abandoned, still reported). */
+  hardSignal?: AbortSignal;
   /** Wall clock (ms) for `{date}` and `{time}` in job file names; default Date.now. */
   now?: () => number;
 }

@@ -104,11 +104,16 @@ export class RunController {
     this.halt(reason, known.message);
   }
 
-  /** A SIGINT/SIGTERM through the run's signal: its reason names the signal. */
-  interrupt(reason: unknown): void {
+  /**
+   * A SIGINT/SIGTERM through the run's signal: its reason names the signal. The first drains; a
+   * second (`now`) abandons the requests in flight too.
+   */
+  interrupt(reason: unknown, options: { now?: boolean } = {}): void {
     const text = reason instanceof Error ? reason.message : String(reason ?? "");
     const which: StopReason = /SIGINT/.test(text) ? "sigint" : "sigterm";
-    this.drain(which, `interrupted (${/SIG(INT|TERM)/.test(text) ? text : "stop requested"})`);
+    const message = `interrupted (${/SIG(INT|TERM)/.test(text) ? text : "stop requested"})`;
+    if (options.now) this.halt(which, message);
+    else this.drain(which, message);
   }
 
   dispose(): void {

@@ -131,11 +131,13 @@ async function runLocked(config: RunConfig, deps: RunDeps, manifestSha: string):
     logger,
   });
   const onSignal = (): void => controller.interrupt(deps.signal?.reason);
+  const onHardSignal = (): void => controller.interrupt(deps.hardSignal?.reason, { now: true });
   try {
     await preflight(config, feed, res, logger);
     queue = createUserQueue(queueBounds(config, deps));
     if (deps.signal?.aborted) onSignal();
     deps.signal?.addEventListener("abort", onSignal, { once: true });
+    deps.hardSignal?.addEventListener("abort", onHardSignal, { once: true });
     observer.started?.({ config, stats: () => res.limiters.stats() });
     await feedQueue(feed, queue, { config, res, controller, reporter, now, observer });
   } catch (error) {
@@ -143,6 +145,7 @@ async function runLocked(config: RunConfig, deps: RunDeps, manifestSha: string):
   } finally {
     await queue?.onIdle(); // rows already running finish (or are aborted) and report
     deps.signal?.removeEventListener("abort", onSignal);
+    deps.hardSignal?.removeEventListener("abort", onHardSignal);
     controller.dispose();
     await res.close();
   }

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { RunConfig } from "../config.js";
+import { DependencyError } from "../errors.js";
 import { createLimiters, type Limiters } from "../limit/index.js";
 import { openResults, type ResultsWriter } from "../report/results.js";
 import { createTokenProvider, staticToken, type TokenProvider } from "../send/auth.js";
@@ -83,15 +84,34 @@ export async function openResources(
       logger: options.logger.child({ stage: "send" }),
     });
 
-    const results = (deps.openResults ?? openResults)(config.results, { append: options.append });
+    const results = onDisk(config.results, () =>
+      (deps.openResults ?? openResults)(config.results, { append: options.append }),
+    );
     closers.push({ name: "results", close: () => results.close() });
-    const rowIndex = new RowIndexWriter(rowIndexPath(config.results), options.append);
+    const rowIndex = onDisk(
+      config.results,
+      () => new RowIndexWriter(rowIndexPath(config.results), options.append),
+    );
     closers.push({ name: "row index", close: () => rowIndex.close() });
 
     return { tokens, ...(state ? { state } : {}), limiters, sender, executor, results, rowIndex, close };
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+/** Opens a file beside the results; a disk that refuses (EPERM, EROFS, ENOSPC) is exit 6. */
+function onDisk<T>(results: string, open: () => T): T {
+  try {
+    return open();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new DependencyError(
+      "disk",
+      `Cannot write the results file ${results} (${code}): nothing was sent. Fix the file's permissions or free some space, or name another --results.`,
+      { cause: error },
+    );
   }
 }
 

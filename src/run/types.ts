@@ -17,6 +17,11 @@ export interface RunDeps {
    * (130 / 143).
    */
   signal?: AbortSignal;
+  /**
+   * A second SIGINT/SIGTERM: stop at once. Requests in flight are abandoned (and reported), the
+   * summary is written with the signal's exit code.
+   */
+  hardSignal?: AbortSignal;
   /** Wall clock for `finished_at` and durations. */
   now?: () => number;
   env?: NodeJS.ProcessEnv;

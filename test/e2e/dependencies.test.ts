@@ -145,3 +145,40 @@ describe("a dependency that fails stops the run with exit 6, a true summary and 
     expect(summary).toMatchObject({ stop_reason: "internal", exit_code: EXIT.internal });
   });
 });
+
+describe("a results file that cannot be written at all", () => {
+  it("an immutable results file (EPERM): DependencyError E_DISK before anything is sent", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "zb-eperm-"));
+    sandbox = await startSandbox({ plan: "pro", users: 3, seed: 24 });
+    const results = join(dir, "r.csv");
+    writeFileSync(results, "");
+    let immutable = false;
+    try {
+      execFileSync("chattr", ["+i", results], { stdio: "ignore" });
+      immutable = true;
+    } catch {
+      // not root, or a filesystem without the attribute: the same EPERM comes from the writer
+    }
+    const eperm = Object.assign(new Error("EPERM: operation not permitted, open"), { code: "EPERM" });
+    try {
+      const error = await runBatch(
+        { manifest: manifestOf(dir, 3), results, plan: "pro", share: 0.8, zoom: sandboxTarget(sandbox) },
+        immutable
+          ? {}
+          : {
+              openResults: () => {
+                throw eperm;
+              },
+            },
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DependencyError);
+      expect((error as Error).message).toMatch(
+        /^Cannot write the results file .*r\.csv \(EPERM\): nothing was sent/,
+      );
+      expect(exitCodeFor(error)).toBe(EXIT.dependency);
+      expect(sandbox.state.log.filter((e) => e.path.startsWith("/v2/"))).toEqual([]);
+    } finally {
+      if (immutable) execFileSync("chattr", ["-i", results]);
+    }
+  });
+});

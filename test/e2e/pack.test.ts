@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -10,8 +10,25 @@ const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 describe("the npm package", () => {
   it("installs into an empty folder and runs --help, validate and run --sandbox", () => {
     const packDir = mkdtempSync(join(tmpdir(), "zb-pack-"));
-    // `prepack` builds dist/ first.
-    execFileSync(npm, ["pack", "--pack-destination", packDir, "--silent"], {
+    // The package from a copy of what it ships (dist/ is built once by `npm test`), with the files a
+    // demo run leaves beside the manifest: they must not ship.
+    const source = mkdtempSync(join(tmpdir(), "zb-pack-src-"));
+    for (const path of ["package.json", "README.md", "dist", "fixtures/demo", "jobs"])
+      cpSync(path, join(source, path), { recursive: true });
+    writeFileSync(join(source, "fixtures/demo/manifest.results.csv"), "row,line\n");
+    writeFileSync(join(source, "fixtures/demo/manifest.results.csv.summary.json"), "{}");
+    writeFileSync(join(source, "fixtures/demo/manifest.results.csv.lock"), "{}");
+    const listed = JSON.parse(
+      execFileSync(npm, ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+        cwd: source,
+        encoding: "utf8",
+      }),
+    ) as { files: { path: string }[] }[];
+    const files = listed[0]?.files.map((f) => f.path) ?? [];
+    expect(files).toContain("fixtures/demo/manifest.csv");
+    expect(files.filter((f) => /\.results\.|\.lock$/.test(f))).toEqual([]);
+    execFileSync(npm, ["pack", "--pack-destination", packDir, "--silent", "--ignore-scripts"], {
+      cwd: source,
       stdio: "pipe",
       timeout: 180_000,
     });

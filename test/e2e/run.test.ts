@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -124,6 +124,37 @@ describe("how a run stops, and what it leaves", () => {
       expect(patches).toBeLessThan(200);
     });
 
+  it("a second SIGTERM stops at once: requests in flight are abandoned and still reported, the summary says 143", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "zb-sig2-"));
+    const manifest = manifestOf(dir, 200);
+    sandbox = await startSandbox({
+      plan: "free",
+      users: 200,
+      seed: 5,
+      latency: { minMs: 3000, maxMs: 3000 },
+    });
+    const results = join(dir, "r.csv");
+    const first = new AbortController();
+    const second = new AbortController();
+    const started = Date.now();
+    setTimeout(() => first.abort(new Error("SIGTERM")), 1500);
+    setTimeout(() => second.abort(new Error("SIGTERM")), 1700);
+    const summary = await runBatch(configFor(sandbox, manifest, results, { plan: "free", share: 1 }), {
+      signal: first.signal,
+      hardSignal: second.signal,
+    });
+    expect(Date.now() - started).toBeLessThan(2900); // it did not wait for the 3 s answers
+    expect(summary).toMatchObject({ exit_code: 143, stop_reason: "sigterm" });
+    const written = JSON.parse(readFileSync(`${results}.summary.json`, "utf8")) as Summary;
+    expect(written).toMatchObject({ exit_code: 143, stop_reason: "sigterm" });
+    const lines = readResults(results);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => l.outcome === "failed" && /Interrupted/.test(l.message))).toBe(true);
+    // The sandbox logs a call when it answers: once the abandoned calls are done, each has its line.
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(sandbox.state.log.filter((e) => e.method === "PATCH")).toHaveLength(lines.length);
+  });
+
   it("per-label lanes: rows waiting for Medium do not hold back other users' Light work", async () => {
     // 300 users with a profile change and a password, then 300 with a profile change only. Pro at
     // 4× scale and share 1: Light 120/s, Medium 80/s. Without lanes, Light crawls at Medium's pace
@@ -189,6 +220,8 @@ describe("how a run stops, and what it leaves", () => {
     const results = join(dir, "r.csv");
     const first = await runBatch(configFor(sandbox, manifest, results));
     expect(first.outcomes).toMatchObject({ ok: 5, invalid: 1 });
+    // The rows to fix, in the manifest's own format.
+    expect(readFileSync(`${results}.retry.csv`, "utf8")).toBe("user,job_title,type\nuser4@example.com,T3,7\n");
     writeFileSync(manifest, rows("2")); // fixed
     const patchesBefore = sandbox.state.log.filter((e) => e.method === "PATCH").length;
     const second = await runBatch(configFor(sandbox, manifest, results, { resume: true }));
@@ -197,6 +230,7 @@ describe("how a run stops, and what it leaves", () => {
     expect(second).toMatchObject({ exit_code: 0, operations: 6 });
     expect(second.outcomes).toMatchObject({ ok: 6, invalid: 0 });
     expect(sandbox.state.getUser("user4@example.com")?.profile.type).toBe(2);
+    expect(existsSync(`${results}.retry.csv`)).toBe(false); // nothing left to fix
 
     // A done row whose cells changed since is sent again too.
     writeFileSync(manifest, rows("2").replace("user2@example.com,T1", "user2@example.com,Changed"));
