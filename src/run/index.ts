@@ -78,31 +78,7 @@ async function runLocked(config: RunConfig, deps: RunDeps, manifestSha: string):
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? Date.now;
   const startedAt = now();
-  const manifest = await openManifest(config.manifest, {
-    ...(config.mapping ? { mapping: config.mapping } : {}),
-    ...(config.delimiter ? { delimiter: config.delimiter } : {}),
-  });
-  const account = accountScope(config.zoom);
-  const done = config.resume ? await DoneBook.load(config.results, manifestSha, account) : undefined;
-  const append = config.resume === true && existsSync(config.results);
-  const base = {
-    manifest: config.manifest,
-    manifest_sha256: manifestSha,
-    results: config.results,
-    account,
-    plan: config.plan,
-    share: config.share,
-  };
-  const feed: FeedOptions = {
-    manifest,
-    plan: plannerFor(config, deps.env ?? process.env),
-    shard: config.shard,
-    done,
-    onPlainPassword: () => {
-      const warning = plainPasswordWarning(config.manifest, true);
-      if (warning) logger.warn({ manifest: config.manifest }, warning);
-    },
-  };
+  const { feed, base, append } = await prepare(config, deps, manifestSha, logger);
 
   let queue: UserQueue | undefined;
   const controller = new RunController({
@@ -149,34 +125,75 @@ async function runLocked(config: RunConfig, deps: RunDeps, manifestSha: string):
     controller.dispose();
     await res.close();
   }
+  return finish({ config, feed, base, append, res, reporter, controller, observer, logger, startedAt, now });
+}
 
-  const tally = append ? await countResults(streamResults(config.results)) : reporter.counter;
-  await writeRetry(config, manifest, tally.retryRows, logger);
-  const summary = buildSummary(base, tally.counts(), {
-    startedAt,
-    finishedAt: now(),
-    res,
-    reporter,
-    controller,
+type SummaryBase = Pick<Summary, "manifest" | "manifest_sha256" | "results" | "account" | "plan" | "share">;
+
+/** What a run reads before it opens anything: the manifest, what `--resume` finds done, the feed. */
+async function prepare(
+  config: RunConfig,
+  deps: RunDeps,
+  manifestSha: string,
+  logger: Logger,
+): Promise<{ feed: FeedOptions; base: SummaryBase; append: boolean }> {
+  const manifest = await openManifest(config.manifest, {
+    ...(config.mapping ? { mapping: config.mapping } : {}),
+    ...(config.delimiter ? { delimiter: config.delimiter } : {}),
   });
+  const account = accountScope(config.zoom);
+  const done = config.resume ? await DoneBook.load(config.results, manifestSha, account) : undefined;
+  const feed: FeedOptions = {
+    manifest,
+    plan: plannerFor(config, deps.env ?? process.env),
+    shard: config.shard,
+    done,
+    onPlainPassword: () => {
+      const warning = plainPasswordWarning(config.manifest, true);
+      if (warning) logger.warn({ manifest: config.manifest }, warning);
+    },
+  };
+  const base: SummaryBase = {
+    manifest: config.manifest,
+    manifest_sha256: manifestSha,
+    results: config.results,
+    account,
+    plan: config.plan,
+    share: config.share,
+  };
+  return { feed, base, append: config.resume === true && existsSync(config.results) };
+}
+
+/**
+ * The end of every run, however it stopped: the retry file, the summary (the whole job's counts
+ * after a `--resume`), the `run.finished` event; then what ended the run early is rethrown.
+ */
+async function finish(run: {
+  config: RunConfig;
+  feed: FeedOptions;
+  base: SummaryBase;
+  append: boolean;
+  res: Resources;
+  reporter: Reporter;
+  controller: RunController;
+  observer: NonNullable<RunDeps["observer"]>;
+  logger: Logger;
+  startedAt: number;
+  now: () => number;
+}): Promise<Summary> {
+  const { config, controller, logger } = run;
+  const tally = run.append ? await countResults(streamResults(config.results)) : run.reporter.counter;
+  await writeRetry(config, run.feed.manifest, tally.retryRows, logger);
+  const summary = buildSummary(run.base, tally.counts(), { ...run, finishedAt: run.now() });
   try {
     saveSummary(config.results, summary);
   } catch (error) {
     logger.error({ summary, err: error }, "summary.unwritten"); // the log keeps it
     controller.fail(error);
   }
-  observer.finished?.(summary);
-  logger.info(
-    {
-      summary: {
-        outcomes: summary.outcomes,
-        elapsed_ms: summary.elapsed_ms,
-        labels: summary.labels,
-        stopped: summary.stopped,
-      },
-    },
-    "run.finished",
-  );
+  run.observer.finished?.(summary);
+  const { outcomes, elapsed_ms, labels, stopped } = summary;
+  logger.info({ summary: { outcomes, elapsed_ms, labels, stopped } }, "run.finished");
   if (controller.fatal && !(controller.fatal instanceof SafetyStopError)) throw controller.fatal;
   return summary;
 }
@@ -298,7 +315,7 @@ function named(ops: Operation[]): string {
 }
 
 function buildSummary(
-  base: Pick<Summary, "manifest" | "manifest_sha256" | "results" | "account" | "plan" | "share">,
+  base: SummaryBase,
   counts: Counts,
   run: {
     startedAt: number;
