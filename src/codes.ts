@@ -271,6 +271,11 @@ export const CODES: Table = table({
     "No answer from Zoom (connection refused or reset, timeout) after every retry.",
     "Check the network or proxy and run again with --resume.",
   ),
+  E_READ: c(
+    "dependency",
+    "Reading what Zoom holds (List users, Get user) failed after retries: nothing was planned or sent.",
+    "Check the app's user:read:admin scope and the network, then run the plan again.",
+  ),
   E_RESPONSE_TOO_LARGE: c(
     "failed",
     "An answer was larger than zoom-bulk reads; whether it was applied is unknown.",

@@ -45,8 +45,8 @@ export class NetworkError extends ZoomBulkError {
   }
 }
 
-/** Which outside dependency failed. */
-export type Dependency = "oauth" | "redis" | "disk";
+/** Which outside dependency failed (`zoom`: reading what Zoom holds failed after retries). */
+export type Dependency = "oauth" | "redis" | "disk" | "zoom";
 
 /**
  * Something the run depends on besides Zoom's API failed or stopped answering in time: the token
@@ -65,6 +65,7 @@ const DEPENDENCY_CODES: Record<Dependency, string> = {
   oauth: "E_OAUTH_UNREACHABLE",
   redis: "E_REDIS",
   disk: "E_DISK",
+  zoom: "E_READ",
 };
 
 /** A safety rail stopped the run (failure-rate or mass-change breaker). Exit 5. */

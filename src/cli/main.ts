@@ -7,12 +7,13 @@ import { reportCommand } from "./report.js";
 import { runCommand } from "./run.js";
 import { sandboxCommand } from "./sandbox.js";
 import { validateCommand } from "./validate.js";
+import { planCommand } from "./plan.js";
 
 export type { CliIO } from "./io.js";
 
 /** The commands, in the order `--help` lists them. */
-const COMMANDS = [runCommand, validateCommand, reportCommand, jobCommand, sandboxCommand];
-export const COMMAND_NAMES = ["run", "validate", "report", "job", "sandbox"] as const;
+const COMMANDS = [runCommand, validateCommand, planCommand, reportCommand, jobCommand, sandboxCommand];
+export const COMMAND_NAMES = ["run", "validate", "plan", "report", "job", "sandbox"] as const;
 
 const EPILOG = [
   "Credentials: ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET (Server-to-Server OAuth) or",

@@ -80,7 +80,15 @@ export interface DesiredPlan {
   operations: { send: number; unchanged: number; invalid: number };
   creates: { count: number; first: string[] };
   missing: { count: number; first: string[] };
-  read: { ms: number; page_size: number; pages: number; account_users: number; failures: number };
+  read: {
+    ms: number;
+    page_size: number;
+    pages: number;
+    /** Users read one by one (a manifest small beside its account), 0 when the account was listed. */
+    lookups: number;
+    account_users: number;
+    failures: number;
+  };
   /** Requests per label: reads made, writes a `run --diff` would send, and at what pace. */
   labels: Partial<Record<Label, LabelPlan>>;
   /** Seconds a `run --diff` would take at the plan's pace, the reads included. */
@@ -143,7 +151,11 @@ export async function planDesired(
       logger: logger.child({ stage: "desired.read" }),
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
-    report = await readCurrent(wanted, client, deps.read ?? {});
+    const light = PLAN_LIMITS[config.plan].light;
+    report = await readCurrent(wanted, client, {
+      lookupPerSecond: (light.limit * config.share * (deps.limitsScale ?? 1) * 1000) / light.windowMs,
+      ...deps.read,
+    });
   } finally {
     await sender.close();
     await limiters.stop();
@@ -164,6 +176,7 @@ export async function planDesired(
       ms: readMs,
       page_size: report.pageSize,
       pages: report.pages,
+      lookups: report.lookups,
       account_users: report.accountUsers,
       failures: report.failures.length,
     },

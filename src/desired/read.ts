@@ -11,13 +11,17 @@
  *    says so in `page_size`, and the same query goes on (Zoom wants the same parameters with the
  *    token). Only users the manifest names are kept, so memory follows the manifest, not the
  *    account (zoom-api.md §2 "List users").
+ *    A manifest small beside its account (a few movers in 1,000,000 users) is instead looked up
+ *    user by user (GET user, Light) when the first page shows that to be quicker
+ *    (`ReadOptions.lookupPerSecond`): pages follow one another, so listing takes pages × latency
+ *    whatever the budget.
  * 3. Then GET user and GET settings only where step 1 asked for them, a bounded number at once
  *    (the limiters pace them).
  *
  * Every request goes through the retry loop and the limiters (src/desired/client.ts).
  */
 import { virtualBackgrounds } from "../send/backgrounds.js";
-import { ZoomBulkError } from "../errors.js";
+import { DependencyError } from "../errors.js";
 import type { Operation, PlannedRow } from "../types.js";
 import type { EndpointName } from "../zoom/endpoints.js";
 import type { ReadAnswer, ReadClient } from "./client.js";
@@ -110,6 +114,12 @@ export interface ReadOptions {
   fallbackPageSize?: number;
   /** GET user / GET settings in flight at once (the limiters pace them); default 64. */
   concurrency?: number;
+  /**
+   * The pace of per-user reads (GET user, Light: the plan's limit × share), requests per second.
+   * When set, a manifest small beside its account is read user by user when that is quicker than
+   * listing the account (judged after the first page). Default: always list.
+   */
+  lookupPerSecond?: number;
   /** Told of each List users page read (for progress). */
   onPage?: (status: string, users: number) => void;
 }
@@ -120,6 +130,8 @@ export interface ReadReport {
   /** The page size Zoom honoured. */
   pageSize: number;
   pages: number;
+  /** Users read one by one (GET user) instead of listing the account; 0 when it was listed. */
+  lookups: number;
   /** Users the account holds (the three statuses' `total_records`). */
   accountUsers: number;
   /** Per-user reads that failed: the user's fields or backgrounds stay unknown (sent as they are). */
@@ -127,10 +139,10 @@ export interface ReadReport {
 }
 
 /** The account could not be listed: no plan can be trusted. `fatal` as the result said. */
-export class ReadError extends ZoomBulkError {
+export class ReadError extends DependencyError {
   readonly fatal: "auth" | "dependency" | undefined;
   constructor(message: string, fatal?: "auth" | "dependency") {
-    super("E_READ", message);
+    super("zoom", message);
     this.fatal = fatal;
   }
 }
@@ -142,7 +154,14 @@ export async function readCurrent(
 ): Promise<ReadReport> {
   const first = options.pageSize ?? 2000;
   const fallback = options.fallbackPageSize ?? 300;
-  const report: ReadReport = { users: new Map(), pageSize: first, pages: 0, accountUsers: 0, failures: [] };
+  const report: ReadReport = {
+    users: new Map(),
+    pageSize: first,
+    pages: 0,
+    lookups: 0,
+    accountUsers: 0,
+    failures: [],
+  };
   let decided: Promise<number> | undefined;
 
   const page = (status: string, size: number, token?: string): Promise<ReadAnswer> =>
@@ -172,8 +191,8 @@ export async function readCurrent(
     return { answer: await page(status, fallback), size: fallback };
   }
 
-  async function chain(status: string): Promise<void> {
-    const opened = await firstPage(status);
+  async function chain(status: string, first?: { answer: ReadAnswer; size: number }): Promise<void> {
+    const opened = first ?? (await firstPage(status));
     const size = opened.size;
     let answer = opened.answer;
     for (;;) {
@@ -230,9 +249,74 @@ export async function readCurrent(
     }
   }
 
-  await Promise.all(STATUSES.map((status) => chain(status)));
+  // The first page tells the account's size and a page's time: listing it all, or looking each
+  // of a small manifest's users up (GET user, Light), whichever is quicker.
+  const opened = await firstPage("active");
+  if (options.lookupPerSecond !== undefined && lookupIsQuicker(opened, wanted, options.lookupPerSecond)) {
+    const body = (opened.answer as { body: unknown }).body as ListBody;
+    report.pages++;
+    report.accountUsers = typeof body.total_records === "number" ? body.total_records : 0;
+    for (const item of body.users ?? []) keep(item); // page 1's users need no look-up
+    await lookUp(wanted, report, client, options.concurrency ?? 64);
+  } else await Promise.all(STATUSES.map((status) => chain(status, status === "active" ? opened : undefined)));
   await details(wanted, report, client, options.concurrency ?? 64);
   return report;
+}
+
+/**
+ * Whether looking up the manifest's users one by one (at `perSecond`, the Light pace) beats
+ * listing the rest of the account page by page (each page as long as the first took).
+ */
+function lookupIsQuicker(
+  opened: { answer: ReadAnswer; size: number },
+  wanted: Wanted,
+  perSecond: number,
+): boolean {
+  if (!opened.answer.ok) return false;
+  const body = opened.answer.body as ListBody;
+  if (typeof body.next_page_token !== "string" || body.next_page_token === "") return false;
+  const total = typeof body.total_records === "number" ? body.total_records : 0;
+  const listed = Array.isArray(body.users) ? body.users.length : 0;
+  const pageMs = Math.max(1, opened.answer.result.duration_ms);
+  const listMs = Math.ceil((total - listed) / Math.max(1, listed)) * pageMs;
+  const lookupMs = (wanted.users.size / perSecond) * 1000 + pageMs;
+  return lookupMs < listMs;
+}
+
+/** GET /users/{user} for each wanted user the first page did not show: 404/1001 is "not in Zoom". */
+async function lookUp(wanted: Wanted, report: ReadReport, client: ReadClient, concurrency: number) {
+  const keys = [...wanted.users.keys()].filter((key) => !report.users.has(key));
+  report.lookups = keys.length;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < keys.length) {
+      const key = keys[next++] as string;
+      const answer = await client.get(readOp("getUser", key));
+      if (!answer.ok) {
+        if (answer.result.http_status === 404 && answer.result.zoom_code === 1001) continue;
+        throw new ReadError(
+          `Get user ${key} failed: ${answer.result.message || `HTTP ${String(answer.result.http_status)}`}. Nothing was planned; retry.`,
+          answer.result.fatal,
+        );
+      }
+      const body = answer.body as Record<string, unknown>;
+      const profile: Record<string, unknown> = {};
+      for (const field of USER_FIELDS)
+        if (wanted.fields.has(field) && body[field] !== undefined) profile[field] = body[field];
+      report.users.set(key, {
+        ...(typeof body.id === "string" ? { id: body.id } : {}),
+        email: typeof body.email === "string" ? body.email : key,
+        status: STATUSES.find((s) => s === body.status) ?? String(body.status ?? ""),
+        profile,
+        known: READABLE,
+      });
+      // the user's fields are read: only backgrounds may be left to read
+      const needs = (wanted.users.get(key) ?? 0) & NEED_SETTINGS;
+      if (needs === 0) wanted.users.delete(key);
+      else wanted.users.set(key, needs);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, worker));
 }
 
 interface ListBody {

@@ -148,18 +148,20 @@ describe("the public surface", () => {
 
   it("the commands", async () => {
     const commands = [...(await help(["--help"])).matchAll(/^\s+zoom-bulk ([a-z]+)/gm)].map((m) => m[1]);
-    expect(commands.slice(0, 5)).toEqual(["run", "validate", "report", "job", "sandbox"]);
+    expect(commands.slice(0, 6)).toEqual(["run", "validate", "plan", "report", "job", "sandbox"]);
   });
 
   const common = ["--help", "--version"];
   const flags: Record<string, string[]> = {
     run: [
+      "--allow-delete",
       "--assets-dir",
       "--concurrency",
       "--delimiter",
       "--dry-run",
       "--log-file",
       "--log-level",
+      "--max-deletes",
       "--max-failure-rate",
       "--max-operations",
       "--only",
@@ -187,6 +189,19 @@ describe("the public surface", () => {
       "--progress-interval",
       "--resume",
       "--sandbox",
+    ],
+    plan: [
+      "--assets-dir",
+      "--concurrency",
+      "--delimiter",
+      "--json",
+      "--log-file",
+      "--log-level",
+      "--only",
+      "--plan",
+      "--request-timeout",
+      "--sandbox",
+      "--share",
     ],
     sandbox: [
       "--account-id",
