@@ -68,6 +68,11 @@ export interface RunConfig {
    * for the night an HR export changes everyone by mistake.
    */
   maxOperations?: number;
+  /**
+   * Desired state (`--diff`): read what Zoom holds for the manifest's users before sending, and send
+   * only the fields that differ; what already matches is `unchanged`.
+   */
+  diff?: boolean;
   /** Rows with action delete/disassociate may run (`--allow-delete`); without it they stop the run (exit 2). */
   allowDelete?: boolean;
   /** Mass-delete breaker (default 25): more deletes than this stop the run (exit 5) before sending. */
@@ -108,6 +113,7 @@ export type RunSettings = Pick<
   | "redis"
   | "maxFailureRate"
   | "maxOperations"
+  | "diff"
   | "allowDelete"
   | "maxDeletes"
   | "state"
@@ -145,6 +151,7 @@ export function readRunSettings(
     plan: read("plan"),
     share: read("share"),
     maxFailureRate: read("maxFailureRate"),
+    diff: read("diff"),
     allowDelete: read("allowDelete"),
     maxDeletes: read("maxDeletes"),
     ...(only ? { only } : {}),

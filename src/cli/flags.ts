@@ -50,6 +50,7 @@ export const RUN_FLAGS: OptionName[] = [
   "redisPrefix",
   "shard",
   "maxOperations",
+  "diff",
   "allowDelete",
   "maxDeletes",
   "maxFailureRate",

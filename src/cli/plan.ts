@@ -108,7 +108,7 @@ export function formatEntry(entry: PlanEntry): string {
 export function formatPlan(p: DesiredPlan): string {
   const lines = [
     "",
-    `Read ${p.read.account_users} account users in ${p.read.pages} List users pages of ${p.read.page_size} (${(p.read.ms / 1000).toFixed(1)} s)${p.read.failures > 0 ? `; ${p.read.failures} per-user reads failed (those fields are sent as they are)` : ""}.`,
+    `${p.read.lookups > 0 ? `Looked up ${p.read.lookups} users one by one after 1 List users page (${p.read.account_users} active users)` : `Read ${p.read.account_users} account users in ${p.read.pages} List users pages of ${p.read.page_size}`} (${(p.read.ms / 1000).toFixed(1)} s)${p.read.failures > 0 ? `; ${p.read.failures} per-user reads failed (those fields are sent as they are)` : ""}.`,
     `${p.rows} rows: ${p.users_changing} users change, ${p.operations.send} operations to send, ${p.operations.unchanged} unchanged, ${p.operations.invalid} invalid.`,
     `Users to create: ${p.creates.count}${list(p.creates)}`,
     `Users not in Zoom (their rows will fail): ${p.missing.count}${list(p.missing)}`,

@@ -190,6 +190,20 @@ export const OPTIONS = {
       );
     },
   }),
+  diff: defaulted<boolean>({
+    flag: "diff",
+    jobKey: "diff",
+    switch: true,
+    describe:
+      "Read what Zoom holds for the manifest's users first (List users, Medium) and send only what differs; an operation with nothing to change is unchanged",
+    default: false,
+    example: "true",
+    parse: (value) => {
+      if (value === true || value === "true") return true;
+      if (value === false || value === "false") return false;
+      throw new OptionProblem("true or false");
+    },
+  }),
   allowDelete: defaulted<boolean>({
     flag: "allow-delete",
     jobKey: "allow_delete",

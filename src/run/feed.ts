@@ -3,6 +3,8 @@ import { isPlainPassword } from "../plan/secrets.js";
 import type { Manifest } from "../read/index.js";
 import { inShard, type Shard } from "../shard.js";
 import type { InvalidOperation, ManifestRecord, Operation, PlannedRow, ResultLine } from "../types.js";
+import type { CurrentUser } from "../desired/diff.js";
+import { operationsToSend } from "../desired/run-diff.js";
 import { rowHash, type DoneBook } from "./resume.js";
 
 /**
@@ -21,6 +23,8 @@ export interface FeedOptions {
   done: DoneBook | undefined;
   /** Told once when a record holds a plain-text password (for the file-permission warning). */
   onPlainPassword?: () => void;
+  /** `--diff`: what Zoom holds for a user (undefined: no such user), read before the run. */
+  current?: (user: string) => CurrentUser | undefined;
 }
 
 export interface RowWork {
@@ -29,6 +33,8 @@ export interface RowWork {
   hash: string;
   /** The operations still to send. */
   operations: Operation[];
+  /** `--diff`: operations with nothing to change, as their `unchanged` result lines. */
+  unchanged: ResultLine[];
 }
 
 /**
@@ -52,7 +58,12 @@ export async function* plannedRows(options: FeedOptions): AsyncGenerator<RowWork
     const operations = planned.operations
       .filter((op) => !done?.isDone(op.row, hash, op.op, op.target))
       .map((op) => (done && LOOK_FIRST_ON_RESUME.has(op.op) ? { ...op, checkFirst: true } : op));
-    yield { planned, hash, operations };
+    if (!options.current) {
+      yield { planned, hash, operations, unchanged: [] };
+      continue;
+    }
+    const diffed = operationsToSend({ ...planned, operations }, options.current(planned.user), Date.now());
+    yield { planned, hash, ...diffed };
   }
 }
 

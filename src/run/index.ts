@@ -30,6 +30,10 @@ import { Reporter } from "./reporter.js";
 import { openResources, type Resources } from "./resources.js";
 import { DoneBook, streamResults } from "./resume.js";
 import { RowRunner } from "./row-runner.js";
+import { labelOfOp } from "../report/read.js";
+import type { CurrentUser } from "../desired/diff.js";
+import { collectWanted, currentOf, readCurrent } from "../desired/read.js";
+import { createReadClient } from "../desired/client.js";
 import type { RunDeps } from "./types.js";
 
 export type { RunDeps, RunObserver } from "./types.js";
@@ -109,6 +113,7 @@ async function runLocked(config: RunConfig, deps: RunDeps, manifestSha: string):
   const onSignal = (): void => controller.interrupt(deps.signal?.reason);
   const onHardSignal = (): void => controller.interrupt(deps.hardSignal?.reason, { now: true });
   try {
+    if (config.diff) feed.current = await readZoom(config, feed, res, deps, logger);
     await preflight(config, feed, res, logger);
     queue = createUserQueue(queueBounds(config, deps));
     if (deps.signal?.aborted) onSignal();
@@ -245,6 +250,34 @@ interface FeedContext {
   observer: NonNullable<RunDeps["observer"]>;
 }
 
+/**
+ * `--diff`: what Zoom holds for the manifest's users, read once before anything is sent, through
+ * the run's own limiters, retries and tokens (List users pages, Medium; per-user reads only where
+ * the list lacks a field the rows set). Only the manifest's users are kept.
+ */
+async function readZoom(
+  config: RunConfig,
+  feed: FeedOptions,
+  res: Resources,
+  deps: RunDeps,
+  logger: Logger,
+): Promise<(user: string) => CurrentUser | undefined> {
+  const wanted = await collectWanted(
+    (async function* () {
+      for await (const { planned } of plannedRows({ ...feed, onPlainPassword: () => {} })) yield planned;
+    })(),
+  );
+  const client = createReadClient({
+    sender: res.sender,
+    limiters: res.limiters,
+    tokens: res.tokens,
+    logger: logger.child({ stage: "read-zoom" }),
+  });
+  const light = PLAN_LIMITS[config.plan].light.limit * config.share * (deps.limitsScale ?? 1);
+  const report = await readCurrent(wanted, client, { lookupPerSecond: light });
+  return (user) => currentOf(report, user);
+}
+
 /** Reads, plans and queues rows until the manifest ends or a stop is asked for. */
 async function feedQueue(feed: FeedOptions, queue: UserQueue, ctx: FeedContext): Promise<void> {
   const runner = new RowRunner({
@@ -255,10 +288,11 @@ async function feedQueue(feed: FeedOptions, queue: UserQueue, ctx: FeedContext):
     resume: ctx.config.resume === true,
     now: ctx.now,
   });
-  for await (const { planned, hash, operations } of plannedRows(feed)) {
+  for await (const { planned, hash, operations, unchanged } of plannedRows(feed)) {
     if (ctx.controller.draining) break;
     ctx.observer.planned?.(planned);
     for (const invalid of planned.invalid) ctx.reporter.report(invalidResult(invalid, ctx.now()));
+    for (const line of unchanged) ctx.reporter.report(line, labelOfOp(line.op));
     if (operations.length === 0) continue;
     ctx.res.rowIndex.write(planned.row, hash);
     await queue.push(userKey(planned.user), () =>

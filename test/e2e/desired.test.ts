@@ -17,7 +17,14 @@ import { operationsToSend } from "../../src/desired/run-diff.js";
 import { createLimiters, type Limiters } from "../../src/limit/index.js";
 import { createPlanner } from "../../src/plan/index.js";
 import { openManifest } from "../../src/read/index.js";
-import { sandboxEnv, startSandbox, type Sandbox, type SeedUser } from "../../src/sandbox/index.js";
+import { runBatch } from "../../src/run/index.js";
+import {
+  sandboxEnv,
+  sandboxTarget,
+  startSandbox,
+  type Sandbox,
+  type SeedUser,
+} from "../../src/sandbox/index.js";
 import { createTokenProvider } from "../../src/send/auth.js";
 import { createExecutor } from "../../src/send/execute.js";
 import { createSender, type Sender } from "../../src/send/sender.js";
@@ -238,5 +245,85 @@ describe("run --diff (operationsToSend with the executor)", () => {
       "200 status=inactive&page_size=300&include_fields=custom_attributes",
       "200 status=pending&page_size=300&include_fields=custom_attributes",
     ]);
+  });
+});
+
+describe("a manifest small beside its account", () => {
+  it("is looked up user by user when that beats listing the account", async () => {
+    const big = await startSandbox({ users: 3000, plan: "business", latency: 40 });
+    const tokens = createTokenProvider({ oauthUrl: big.oauthUrl, ...big.credentials });
+    const limiters = createLimiters({ plan: "business", share: 0.8 });
+    const sender = createSender({ apiUrl: big.apiUrl, tokens });
+    try {
+      const wanted = new Wanted();
+      for (const user of ["user3@example.com", "User2500@example.com", "ghost@example.com"])
+        wanted.note({
+          row: 1,
+          line: 2,
+          user,
+          operations: [
+            {
+              row: 1,
+              line: 2,
+              user,
+              op: "profile",
+              index: 0,
+              endpoint: "updateUser",
+              body: { dept: "X" },
+              target: "",
+            },
+          ],
+          invalid: [],
+        });
+      const read = await readCurrent(wanted, createReadClient({ sender, limiters, tokens }), {
+        lookupPerSecond: 64,
+      });
+      expect(read.lookups).toBe(2);
+      expect(currentOf(read, "USER3@example.com")?.email).toBe("user3@example.com");
+      expect(currentOf(read, "user2500@example.com")?.status).toBe("active");
+      expect(currentOf(read, "ghost@example.com")).toBeUndefined();
+      expect(
+        big.state.log
+          .filter((e) => e.path.startsWith("/v2/"))
+          .map((e) => `${e.endpoint ?? ""} ${e.status}`)
+          .sort(),
+      ).toEqual(["getUser 200", "getUser 404", "listUsers 200"]);
+    } finally {
+      await sender.close();
+      await limiters.stop();
+      await big.close();
+    }
+  });
+});
+
+describe("run --diff", () => {
+  it("sends only what differs, reports the rest unchanged, and a second run of the same export writes nothing", async () => {
+    const own = await startSandbox({ plan: "pro", users: seed(), seed: 41 });
+    try {
+      const config = (results: string) => ({
+        manifest,
+        results: join(dir, results),
+        plan: "pro" as const,
+        share: 1,
+        diff: true,
+        zoom: sandboxTarget(own),
+      });
+      const first = await runBatch(config("diff1.csv"));
+      expect(first.outcomes).toMatchObject({ ok: 4, failed: 1, unchanged: 38 });
+      expect(own.state.noopWrites).toEqual([]);
+      const writes = () => own.state.log.filter((e) => e.method !== "GET" && e.path.startsWith("/v2/"));
+      expect(writes()).toHaveLength(5);
+      own.state.reset();
+      const second = await runBatch(config("diff2.csv"));
+      // The password cannot be read back, so it is sent again; the ghost still does not exist.
+      expect(writes().map((e) => `${e.method} ${e.path}`)).toEqual([
+        "PUT /v2/users/P5%40Corp.Example/password",
+        "PATCH /v2/users/ghost%40corp.example",
+      ]);
+      expect(second.outcomes).toMatchObject({ unchanged: 41 });
+      expect(own.state.noopWrites).toEqual([]);
+    } finally {
+      await own.close();
+    }
   });
 });

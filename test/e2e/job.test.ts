@@ -278,6 +278,7 @@ describe("job files with mistakes", () => {
       plan: "pro",
       share: 0.8,
       maxFailureRate: 0.5,
+      diff: false,
       allowDelete: false,
       maxDeletes: 25,
       mapping: base.columns,

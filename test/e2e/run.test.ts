@@ -221,7 +221,9 @@ describe("how a run stops, and what it leaves", () => {
     const first = await runBatch(configFor(sandbox, manifest, results));
     expect(first.outcomes).toMatchObject({ ok: 5, invalid: 1 });
     // The rows to fix, in the manifest's own format.
-    expect(readFileSync(`${results}.retry.csv`, "utf8")).toBe("user,job_title,type\nuser4@example.com,T3,7\n");
+    expect(readFileSync(`${results}.retry.csv`, "utf8")).toBe(
+      "user,job_title,type\nuser4@example.com,T3,7\n",
+    );
     writeFileSync(manifest, rows("2")); // fixed
     const patchesBefore = sandbox.state.log.filter((e) => e.method === "PATCH").length;
     const second = await runBatch(configFor(sandbox, manifest, results, { resume: true }));

@@ -158,6 +158,7 @@ describe("the public surface", () => {
       "--assets-dir",
       "--concurrency",
       "--delimiter",
+      "--diff",
       "--dry-run",
       "--log-file",
       "--log-level",

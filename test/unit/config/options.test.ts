@@ -81,7 +81,7 @@ describe("one parser per option, for flags and job files alike", () => {
       [
         "only",
         "avatar",
-        /--only: expected a list of profile, password, picture, virtual_background, got "avatar"/,
+        /--only: expected a list of create, profile, password, picture, virtual_background, email, status, delete, got "avatar"/,
       ],
       ["only", ",", /--only: expected at least one of/],
       ["shard", "3/3", /--shard: expected an index from 0 to 2 for 3 shards .* For example: --shard 2\/3\./],
@@ -136,6 +136,9 @@ describe("readRunSettings", () => {
       plan: "pro",
       share: 0.3,
       maxFailureRate: 0.5,
+      diff: false,
+      allowDelete: false,
+      maxDeletes: 25,
       only: new Set(["profile"]),
       shard: { index: 1, count: 4 },
       redis: { url: "redis://r:6379", prefix: "zoom-bulk:acct" },
