@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { FormData, request } from "undici";
+import { randomBytes } from "node:crypto";
+import { request } from "undici";
 import type { LogEntry, Sandbox } from "../../../src/sandbox/index.js";
 import { ROUTES } from "../../../src/sandbox/router.js";
 
@@ -14,7 +15,7 @@ export interface Answer {
 /** Sends one request to the sandbox with undici and reads the whole answer. */
 export async function call(
   url: string,
-  init: { method?: string; headers?: Record<string, string>; body?: string | Buffer | FormData } = {},
+  init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
 ): Promise<Answer> {
   const res = await request(url, {
     method: (init.method ?? "GET") as "GET",
@@ -52,10 +53,10 @@ export function client(sandbox: Sandbox, token: string) {
   return (
     method: string,
     path: string,
-    options: { json?: unknown; raw?: string; contentType?: string; form?: FormData } = {},
+    options: { json?: unknown; raw?: string; contentType?: string; form?: Multipart } = {},
   ): Promise<Answer> => {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-    let body: string | FormData | undefined;
+    let body: string | Buffer | undefined;
     if (options.json !== undefined) {
       headers["content-type"] = "application/json";
       body = JSON.stringify(options.json);
@@ -64,7 +65,10 @@ export function client(sandbox: Sandbox, token: string) {
       headers["content-type"] = options.contentType ?? "application/json";
       body = options.raw;
     }
-    if (options.form) body = options.form;
+    if (options.form) {
+      headers["content-type"] = options.form.contentType;
+      body = options.form.body;
+    }
     return call(`${sandbox.apiUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
   };
 }
@@ -82,16 +86,34 @@ export function file(head: Buffer, size = 1000): Buffer {
   return buffer;
 }
 
+/** A multipart/form-data body, as a client sends it. */
+export interface Multipart {
+  contentType: string;
+  body: Buffer;
+}
+
+/**
+ * A multipart/form-data body with one part: a file (a Buffer) or a plain field (a string). Built
+ * by hand, so that it does not depend on which FormData the runtime's fetch and the undici
+ * package each accept.
+ */
 export function form(
   field: string,
   content: Buffer | string,
   filename?: string,
   type = "application/octet-stream",
-): FormData {
-  const data = new FormData();
-  if (typeof content === "string") data.append(field, content);
-  else data.append(field, new Blob([content], { type }), filename ?? "upload.bin");
-  return data;
+): Multipart {
+  const boundary = `----zoom-bulk-test-${randomBytes(8).toString("hex")}`;
+  const disposition =
+    typeof content === "string"
+      ? `Content-Disposition: form-data; name="${field}"\r\n\r\n`
+      : `Content-Disposition: form-data; name="${field}"; filename="${filename ?? "upload.bin"}"\r\nContent-Type: ${type}\r\n\r\n`;
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\n${disposition}`),
+    typeof content === "string" ? Buffer.from(content) : content,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { contentType: `multipart/form-data; boundary=${boundary}`, body };
 }
 
 /** The tracking ids are unique; tests compare everything else. */

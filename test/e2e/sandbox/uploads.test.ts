@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sandbox } from "../../../src/sandbox/index.js";
 import { startSandbox } from "../../../src/sandbox/index.js";
 import { BACKGROUND_MAX_BYTES, PICTURE_MAX_BYTES, UPLOAD_MESSAGES } from "../../../src/zoom/rules.js";
-import type { FormData } from "undici";
+import type { Multipart } from "./helpers.js";
 import { GIF, JPEG, MOV, MP4, PNG, client, file, form, getToken } from "./helpers.js";
 
 let sandbox: Sandbox;
@@ -45,7 +45,7 @@ describe("POST /users/{userId}/picture (multipart pic_file)", () => {
   });
 
   it("answers 400/120 for an empty file, a missing or text part, over 2 MB, and a GIF", async () => {
-    const post = (data: FormData) => api("POST", "/users/grace@example.com/picture", { form: data });
+    const post = (data: Multipart) => api("POST", "/users/grace@example.com/picture", { form: data });
     const strip = (a: { status: number; body: unknown }) => [a.status, a.body];
     expect(strip(await post(form("pic_file", Buffer.alloc(0), "e.png")))).toEqual(
       error120(UPLOAD_MESSAGES.pictureEmpty),
@@ -152,7 +152,7 @@ describe("virtual backgrounds", () => {
 
   it("answers 400/120 for a missing file, over 15 MB, a wrong format and an 11th file", async () => {
     const target = "/users/user1@example.com/settings/virtual_backgrounds";
-    const post = (data: FormData) => api("POST", target, { form: data });
+    const post = (data: Multipart) => api("POST", target, { form: data });
     const strip = (a: { status: number; body: unknown }) => [a.status, a.body];
     expect(strip(await post(form("pic_file", file(PNG), "a.png")))).toEqual(
       error120(UPLOAD_MESSAGES.backgroundMissing),

