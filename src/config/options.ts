@@ -58,6 +58,13 @@ export class OptionProblem extends Error {
 export type OptionSource = "flag" | { job: string };
 
 const optional = <T>(spec: OptionSpec<T>): OptionSpec<T> => spec;
+
+/** A switch: the flag's boolean, or `true`/`false` in a job file. */
+function parseSwitch(value: unknown): boolean {
+  if (value === true || value === "true") return true;
+  if (value === false || value === "false") return false;
+  throw new OptionProblem("true or false");
+}
 const defaulted = <T>(spec: DefaultedSpec<T>): DefaultedSpec<T> => spec;
 
 /** The rate-limit plan of the account when none is given: Zoom tells a Server-to-Server app no plan. */
@@ -141,7 +148,7 @@ export const OPTIONS = {
     flag: "concurrency",
     jobKey: "concurrency",
     describe:
-      "Rows in flight at once (default: enough to keep every label busy at its pace); more only helps with slow answers",
+      "Requests in flight per rate label (default: from the pace and the latency seen); more only helps with slow answers",
     example: 16,
     parse: (value) => {
       const n = toNumber(value);
@@ -198,11 +205,7 @@ export const OPTIONS = {
       "Read what Zoom holds for the manifest's users first (List users, Medium) and send only what differs; an operation with nothing to change is unchanged",
     default: false,
     example: "true",
-    parse: (value) => {
-      if (value === true || value === "true") return true;
-      if (value === false || value === "false") return false;
-      throw new OptionProblem("true or false");
-    },
+    parse: parseSwitch,
   }),
   allowDelete: defaulted<boolean>({
     flag: "allow-delete",
@@ -212,11 +215,7 @@ export const OPTIONS = {
       "Let rows with action delete or disassociate remove users; without it such rows stop the run (exit 2) before anything is sent, naming them",
     default: false,
     example: "true",
-    parse: (value) => {
-      if (value === true || value === "true") return true;
-      if (value === false || value === "false") return false;
-      throw new OptionProblem("true or false");
-    },
+    parse: parseSwitch,
   }),
   maxDeletes: defaulted<number>({
     flag: "max-deletes",
