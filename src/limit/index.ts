@@ -4,14 +4,14 @@ import type { RateLimitKind } from "../send/retry.js";
 import { LABELS, PLAN_LIMITS, type Label, type Plan } from "../zoom/labels.js";
 import { DEFAULT_ADAPTIVE, type AdaptiveOptions } from "./adaptive.js";
 import type { RateLimitInfo } from "./headers.js";
-import { Lane, type LabelStats } from "./lane.js";
+import { Lane, type LabelStats, type Start } from "./lane.js";
 import { LocalPacer, type Pacer } from "./pacer.js";
 import { RedisPacer } from "./redis-pacer.js";
 import { RedisConnection, type RedisOptions } from "./redis.js";
 
 export { DEFAULT_ADAPTIVE, type AdaptiveOptions } from "./adaptive.js";
 export { rateLimitInfo, type RateLimitInfo } from "./headers.js";
-export type { LabelStats } from "./lane.js";
+export type { LabelStats, Sent, Start } from "./lane.js";
 export type { RedisOptions } from "./redis.js";
 export type { StartsPerSecond } from "./stats.js";
 
@@ -31,9 +31,9 @@ export type { StartsPerSecond } from "./stats.js";
  * - lane.ts: per label, a semaphore for requests in flight, one request at a time at the pacer,
  *   the stats of each start; semaphore.ts and abort.ts are its plumbing; stats.ts the figures.
  *
- * A start is recorded when the request has been handed on to be sent (with `scheduleWithStart`,
- * when the sender says so, right before the dispatcher), not when it was let go, so the window
- * holds the times requests really left, which is what Zoom counts on arrival. Retries wait outside
+ * A start is recorded when its request is written to the socket (with `scheduleWithStart`, when
+ * the sender says so: send/wire.ts), not when it was let go, so the window holds the times
+ * requests really left, after any wait for a connection, which is what Zoom counts on arrival. Retries wait outside
  * the lanes (send/execute.ts), so a sleeping retry holds no capacity.
  */
 export interface LimitersOptions {
@@ -103,14 +103,11 @@ export interface Limiters {
   /**
    * Like `schedule`, but `fn` runs in the slot at once and calls `start()` itself, right before it
    * hands the request to the dispatcher (after the token and the request body are ready): the
-   * window is taken and the start recorded then. If `fn` never calls `start()`, nothing was sent
-   * and nothing is counted. Rejections as for `schedule`, from `start()`.
+   * window is taken then. `start()` resolves with `sent`, to call when the request is written to
+   * its socket, which records the start (or it is recorded when `fn` ends). If `fn` never calls
+   * `start()`, nothing was sent and nothing is counted. Rejections as for `schedule`, from `start()`.
    */
-  scheduleWithStart<T>(
-    label: Label,
-    fn: (start: () => Promise<void>) => Promise<T>,
-    signal?: AbortSignal,
-  ): Promise<T>;
+  scheduleWithStart<T>(label: Label, fn: (start: Start) => Promise<T>, signal?: AbortSignal): Promise<T>;
   /** Counts a 429 Zoom answered on `label`; a QPS 429 slows the label down (adaptive pacing). */
   noteRateLimited(label: Label, kind: RateLimitKind, info?: RateLimitInfo): void;
   /** After a daily-limit 429: `label` sends nothing more until `until` (epoch ms). */

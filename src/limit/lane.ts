@@ -10,6 +10,11 @@ import { Semaphore } from "./semaphore.js";
 import { StartStats, type StartsPerSecond } from "./stats.js";
 import type { WindowRule } from "./window.js";
 
+/** Called once the request a start was granted for is on the wire: the start is recorded then. */
+export type Sent = () => void;
+/** Waits for the window; resolves with the request's `Sent`. */
+export type Start = () => Promise<Sent>;
+
 /** Per-label figures for the summary (report/summary.ts `LabelSummary` holds the same fields). */
 export interface LabelStats {
   /** Requests this process started on the label (retries and reconciliation checks included). */
@@ -54,7 +59,7 @@ export interface LaneOptions {
 /**
  * One label's lane through the limiter: a bound on requests in flight, then one request at a time
  * at the pacer (the sliding window), then the request. The adaptive controller sets the pace;
- * stats record each start at the moment it is handed on.
+ * stats record each start at the moment its request is written to the socket.
  */
 export class Lane {
   readonly controller: AdaptiveController;
@@ -67,8 +72,6 @@ export class Lane {
   private readonly closing = new AbortController();
   private latencyMs: number | undefined;
   private rule: WindowRule;
-  /** Starts let go in this turn of the event loop, to confirm at the end of the next. */
-  private granted = 0;
 
   constructor(private readonly o: LaneOptions) {
     this.controller = new AdaptiveController(o.ceiling, o.windowMs, o.share, o.adaptive);
@@ -76,30 +79,45 @@ export class Lane {
     this.rule = { allowed: o.ceiling, windowMs: o.windowMs, safetyMs: o.safetyMs };
   }
 
-  /** Runs `fn` in a slot, once the window lets it start. */
+  /**
+   * Runs `fn` in a slot, once the window lets it start. Its start is recorded once `fn`'s
+   * synchronous part has run (a request `fn` dispatches has been handed on by then).
+   */
   async schedule<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     return this.scheduleWithStart(async (start) => {
-      await start();
-      return fn();
+      const sent = await start();
+      const result = fn();
+      sent();
+      return result;
     }, signal);
   }
 
-  /** Runs `fn` in a slot at once; `start()` waits for the window and records the start. */
-  async scheduleWithStart<T>(
-    fn: (start: () => Promise<void>) => Promise<T>,
-    signal?: AbortSignal,
-  ): Promise<T> {
+  /**
+   * Runs `fn` in a slot at once; `start()` waits for the window and resolves with `sent`, which
+   * `fn` calls when the request is written to its socket: the start is recorded then (limit/window.ts
+   * counts it as pending, inside every window, until then). A start `fn` never reports as sent is
+   * recorded when `fn` ends.
+   */
+  async scheduleWithStart<T>(fn: (start: Start) => Promise<T>, signal?: AbortSignal): Promise<T> {
     this.closing.signal.throwIfAborted();
     await this.slots.acquire(signal);
     let began: number | undefined;
-    let started: Promise<void> | undefined;
-    const start = (): Promise<void> =>
+    let sent: Sent | undefined;
+    let started: Promise<Sent> | undefined;
+    const start: Start = () =>
       (started ??= this.start(signal).then(() => {
         began = performance.now();
+        let recorded = false;
+        return (sent = () => {
+          if (recorded) return;
+          recorded = true;
+          this.confirm();
+        });
       }));
     try {
       return await fn(start);
     } finally {
+      sent?.();
       if (began !== undefined) this.observe(performance.now() - began);
       this.slots.release();
     }
@@ -120,32 +138,18 @@ export class Lane {
     } finally {
       this.turn.release();
     }
-    // The caller hands the request on in this same turn of the event loop (synchronously after
-    // `start()` resolves). Its start is confirmed at the end of the NEXT turn: by then a request
-    // on an open connection has been written to its socket even if this process stalled in
-    // between, and a server in this same process (the sandbox) has read it, so no recorded start
-    // precedes an arrival. It costs the window about one turn of the event loop per start. (A
-    // request that must first open a connection leaves later than that: keeping connections open
-    // is the sender's part.)
-    if (this.granted++ === 0) setImmediate(this.endOfTurn);
   }
 
-  /** At the end of the turn the starts were let go in: confirm them at the end of the next one. */
-  private readonly endOfTurn = (): void => {
-    const n = this.granted;
-    this.granted = 0;
-    setImmediate(this.confirmStarts, n);
-  };
-
-  /** Records `n` starts let go a turn ago, at the time they had surely been handed on. */
-  private readonly confirmStarts = (n: number): void => {
+  /**
+   * Records a start when its request was written to the socket: a request that waited for a
+   * connection (a new one, or one the pool had busy) is counted from when it really left, where
+   * Zoom counts it on arrival, not from when the window let it go.
+   */
+  private confirm(): void {
     const at = performance.now();
-    const epochMs = this.o.wallClock();
-    for (let i = 0; i < n; i++) {
-      this.o.pacer.confirm(at);
-      this.starts.record(at, epochMs);
-    }
-  };
+    this.o.pacer.confirm(at);
+    this.starts.record(at, this.o.wallClock());
+  }
 
   /** The pace now; after a quiet spell the controller creeps up first. */
   private readonly ruleFor = (now: number): WindowRule => {

@@ -6,7 +6,7 @@ import { StartLog, type WindowRule } from "./window.js";
  * sliding-window reservation in memory (`LocalPacer`), with Redis the same reservation on Redis'
  * clock for every process at once (limit/redis-pacer.ts). A label's lane (limit/lane.ts) calls
  * `acquire` for one request at a time, hands the request on to be sent as soon as it resolves, and
- * calls `confirm` once it has been (in the next turn of the event loop).
+ * calls `confirm` once it has been written to its socket.
  */
 export interface Pacer {
   /**
@@ -16,7 +16,7 @@ export interface Pacer {
    */
   acquire(ruleFor: (now: number) => WindowRule, signal?: AbortSignal, stop?: AbortSignal): Promise<void>;
   /**
-   * The request let go by the last `acquire` was handed on to be sent at `at` (monotonic ms):
+   * A request let go by `acquire` was written to its socket at `at` (monotonic ms):
    * locally, its start is recorded then (limit/window.ts `confirm`); with Redis the start was
    * recorded at its reservation.
    */

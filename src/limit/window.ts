@@ -9,7 +9,7 @@
  * start:
  *
  * - **Never more than `allowed` starts in any `windowMs + safetyMs`.** A request let go is
- *   *pending* until its start is *confirmed* at the time it was really handed to the network
+ *   *pending* until its start is *confirmed* at the time its request was written to the socket
  *   (`grant`, then `confirm(at)`); pending requests count as inside every window. A process that
  *   stalls between the two (a busy event loop, a CPU-starved process) thus moves the recorded
  *   start later, never earlier than the request left. `safetyMs` is left for the jitter between
@@ -48,8 +48,8 @@ export function spacingMs(rule: Pick<WindowRule, "allowed" | "windowMs">): numbe
 export const CATCH_UP_MS = 5;
 
 /**
- * How long to wait when every start the window allows is pending: confirmations come within one
- * turn of the event loop, so the next look is soon.
+ * How long to wait when every start the window allows is pending: a confirmation comes as soon as
+ * a pending request is written to its socket, so the next look is soon.
  */
 export const PENDING_RETRY_MS = 1;
 
@@ -129,7 +129,7 @@ export class StartLog {
   }
 
   /**
-   * Confirms the oldest pending start at `at`, when the request was really handed on; `at` must
+   * Confirms the oldest pending start at `at`, when a request was written to its socket; `at` must
    * not precede the last confirmed start. Without a pending start (a caller that records directly),
    * it is recorded all the same.
    */

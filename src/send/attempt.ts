@@ -76,10 +76,11 @@ export async function attemptOnce(
             notStopped(deps, op, label);
             record.tries++;
             return sender.send(op, inFlight, async () => {
-              await start();
+              const sent = await start();
               notStopped(deps, op, label); // it may have waited at the window meanwhile
               if (signal.aborted) throw signal.reason; // a stop came while it waited: not sent
               record.attempts++;
+              return sent;
             });
           },
           signal,

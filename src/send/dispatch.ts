@@ -1,5 +1,6 @@
 import type { Dispatcher } from "undici";
 import { ZoomBulkError } from "../errors.js";
+import type { Sent, Start } from "../limit/index.js";
 import type { RequestDeadline } from "./deadline.js";
 import { RequestTimeoutError, noAnswer, timedOut } from "./failure.js";
 import { AttemptAbort, follow, unfollow } from "./flight.js";
@@ -7,6 +8,7 @@ import type { OpenedUpload, PreparedRequest } from "./request.js";
 import { uploadFailure } from "./request.js";
 import { readBody, toOutcome, type SendOutcome } from "./response.js";
 import { scrubRequest, type RequestSecrets } from "./scrub.js";
+import { onWire } from "./wire.js";
 
 /** Where and how attempts go out; one per sender. */
 export interface Connection {
@@ -34,7 +36,7 @@ export async function dispatchOnce(
   upload: OpenedUpload | undefined,
   secrets: RequestSecrets,
   signal: AbortSignal,
-  start?: () => Promise<void>,
+  start?: Start,
 ): Promise<SendOutcome> {
   const headers: Record<string, string> = {
     authorization: `Bearer ${secrets.token}`,
@@ -51,9 +53,10 @@ export async function dispatchOnce(
   }
   const path = `${conn.basePath}${req.path}${search(req.query)}`;
   const attempt = new AttemptAbort();
+  let sent: Sent | undefined;
   if (start)
     try {
-      await start(); // the limiter's own errors (stopped, Redis) pass through as they are
+      sent = await start(); // the limiter's own errors (stopped, Redis) pass through as they are
     } catch (error) {
       upload?.close();
       throw error;
@@ -67,14 +70,16 @@ export async function dispatchOnce(
     const timeoutMs = conn.deadline.timeoutMs(upload?.length ?? 0);
     timer = setTimeout(expire, timeoutMs, attempt, timeoutMs);
     const began = performance.now();
-    const res = await conn.dispatcher.request({
-      origin: conn.origin,
-      path,
-      method: req.method,
-      headers,
-      body,
-      signal: attempt,
-    });
+    const res = await onWire(sent, () =>
+      conn.dispatcher.request({
+        origin: conn.origin,
+        path,
+        method: req.method,
+        headers,
+        body,
+        signal: attempt,
+      }),
+    );
     answered = true;
     const text = await readBody(res.body, res.statusCode, res.headers, conn.maxResponseBytes);
     if (!upload) conn.deadline.observe(performance.now() - began);

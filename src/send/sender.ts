@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher } from "undici";
+import type { Start } from "../limit/index.js";
 import type { Operation } from "../types.js";
 import type { Endpoint } from "../zoom/endpoints.js";
 import type { TokenProvider } from "./auth.js";
@@ -33,13 +34,13 @@ export interface SendRequest {
 export interface Sender {
   /**
    * Sends `op` once. `start`, when given, is awaited right before the request is handed to the
-   * dispatcher (the token and the upload ready), and the request leaves in the same turn of the
-   * event loop: the limiter's window is taken when Zoom will count the request
-   * (`Limiters.scheduleWithStart`). If it rejects, nothing is sent.
+   * dispatcher (the token and the upload ready), and the `sent` it resolves with is called when
+   * the request is written to its socket: the limiter's window is taken, and the start recorded,
+   * when Zoom will count the request (`Limiters.scheduleWithStart`). If it rejects, nothing is sent.
    */
-  send(op: Operation, signal: AbortSignal, start?: () => Promise<void>): Promise<SendOutcome>;
+  send(op: Operation, signal: AbortSignal, start?: Start): Promise<SendOutcome>;
   /** Sends any JSON or body-less request once; `start` as for `send`. */
-  request(req: SendRequest, signal: AbortSignal, start?: () => Promise<void>): Promise<SendOutcome>;
+  request(req: SendRequest, signal: AbortSignal, start?: Start): Promise<SendOutcome>;
   close(): Promise<void>;
 }
 
@@ -98,7 +99,7 @@ export function createSender(options: SenderOptions): Sender {
   async function sendOnce(
     req: PreparedRequest,
     signal: AbortSignal,
-    start: (() => Promise<void>) | undefined,
+    start: Start | undefined,
   ): Promise<SendOutcome> {
     signal.throwIfAborted();
     let upload: OpenedUpload | undefined;

@@ -6,6 +6,7 @@ import { runBatch } from "../../src/run/index.js";
 import { startSandbox, type Sandbox, sandboxTarget } from "../../src/sandbox/index.js";
 import { Agent } from "undici";
 import { createLimiters } from "../../src/limit/index.js";
+import { onWire } from "../../src/send/wire.js";
 
 /**
  * Other apps on the account spend part of the budget (zoom-api.md §3.2): the sandbox then gives the
@@ -98,14 +99,16 @@ describe("pacing measured at the server", () => {
         Array.from({ length: rows }, (_, i) =>
           limiters.scheduleWithStart("light", async (start) => {
             const body = JSON.stringify({ job_title: `Title ${i}` });
-            await start();
-            const res = await agent.request({
-              origin: api.origin,
-              path: `${api.pathname}/users/user${i + 1}%40example.com`,
-              method: "PATCH",
-              headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-              body,
-            });
+            const sent = await start();
+            const res = await onWire(sent, () =>
+              agent.request({
+                origin: api.origin,
+                path: `${api.pathname}/users/user${i + 1}%40example.com`,
+                method: "PATCH",
+                headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+                body,
+              }),
+            );
             await res.body.dump();
             return res.statusCode;
           }),

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
+import { Agent } from "undici";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { NetworkError } from "../../src/errors.js";
 import { createLimiters, type Limiters } from "../../src/limit/index.js";
@@ -534,6 +535,44 @@ describe("sender details", () => {
     expect(lost).toBeInstanceOf(NetworkError);
     expect((lost as NetworkError).maybeApplied).toBe(true);
     expect(user("user20@example.com").backgrounds).toHaveLength(1);
+  });
+
+  it("issue 13 §2: records a start when its request is written to the socket, not when the window let it go", async () => {
+    // One connection, answers after 1.1 s: the second request is let go at once by the window
+    // (Light has room) but waits in undici's pool for the connection, and leaves ~1.1 s later.
+    const arrivals: number[] = [];
+    const slow = createServer((req, res) => {
+      arrivals.push(Date.now());
+      req.resume();
+      setTimeout(() => res.writeHead(204).end(), 1100);
+    });
+    await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+    const dispatcher = new Agent({ connections: 1 });
+    try {
+      const port = (slow.address() as AddressInfo).port;
+      const sender = createSender({
+        apiUrl: `http://127.0.0.1:${port}/v2`,
+        tokens: staticToken("t"),
+        dispatcher,
+      });
+      const limiters = createLimiters({ plan: "pro", share: 1 });
+      const send = (dept: string) =>
+        limiters.scheduleWithStart("light", (start) =>
+          sender.send(profile("user1@example.com", { dept }), AbortSignal.timeout(10_000), start),
+        );
+      await Promise.all([send("A"), send("B")]);
+      await limiters.stop();
+      expect(arrivals).toHaveLength(2);
+      expect((arrivals[1] as number) - (arrivals[0] as number)).toBeGreaterThanOrEqual(1000);
+      // The seconds the starts were recorded in are the seconds they arrived in.
+      const recorded = Object.entries(limiters.stats().light.starts_per_second);
+      expect(recorded).toEqual(
+        arrivals.map((t) => [new Date(Math.floor(t / 1000) * 1000).toISOString().replace(".000Z", "Z"), 1]),
+      );
+    } finally {
+      await dispatcher.close();
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+    }
   });
 
   it("honours an aborted signal", async () => {

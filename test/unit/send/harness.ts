@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { NetworkError, ZoomBulkError } from "../../../src/errors.js";
+import type { Start } from "../../../src/limit/index.js";
 import { AnswerError } from "../../../src/send/failure.js";
 import type { LoopDeps } from "../../../src/send/loop.js";
 import { createRetryPolicy } from "../../../src/send/retry.js";
@@ -46,14 +47,17 @@ export function harness(script: Step[], options: { stopped?: Partial<Record<Labe
     },
     async scheduleWithStart<T>(
       label: Label,
-      fn: (start: () => Promise<void>) => Promise<T>,
+      fn: (start: Start) => Promise<T>,
       signal?: AbortSignal,
     ): Promise<T> {
       signal?.throwIfAborted();
       inSlot++;
       events.push(`slot ${label}`);
       try {
-        return await fn(async () => void events.push(`start ${label}`));
+        return await fn(async () => {
+          events.push(`start ${label}`);
+          return () => {};
+        });
       } finally {
         inSlot--;
       }
