@@ -72,7 +72,10 @@ export interface RetryLimits {
   rateLimitJitterMs: number;
   /** A per-second 429's own Retry-After is honoured when it asks for at most this long. */
   maxRetryAfterMs: number;
-  /** 5xx / network: full jitter, random() × min(cap, base × 2^(attempt-1)). */
+  /**
+   * 5xx / network: full jitter, random() × min(cap, base × 2^(attempt-1)). A 250 ms base: most
+   * faults are one-off, and a retry holds its user's later operations back while it waits.
+   */
   backoffBaseMs: number;
   backoffCapMs: number;
   /** Token renewals per operation after a 401 or code 124. */
@@ -98,7 +101,7 @@ export const DEFAULT_RETRY_LIMITS: RetryLimits = {
   rateLimitWaitMs: 1000,
   rateLimitJitterMs: 1000,
   maxRetryAfterMs: 60_000,
-  backoffBaseMs: 500,
+  backoffBaseMs: 250,
   backoffCapMs: 30_000,
   maxRenewals: 1,
   maxTotalMs: 120_000,
