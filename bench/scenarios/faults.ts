@@ -10,22 +10,12 @@
  *
  *   npx tsx bench/scenarios/faults.ts [scale=1]     (needs npm run build: dist/cli.js)
  */
-import { join } from "node:path";
 import type { Plan } from "../../src/zoom/labels.js";
-import {
-  addOutcomes,
-  allOk,
-  finish,
-  measure,
-  no429,
-  printFigures,
-  ratioAtLeast,
-  type Figures,
-} from "../lib/figures.js";
-import { runInProcess } from "../lib/job.js";
+import { allOk, no429, ratioAtLeast, type Figures } from "../lib/figures.js";
 import { isMain, runAsMain } from "../lib/main.js";
-import { mixedManifest, tempDir } from "../lib/manifest.js";
+import { mixedManifest } from "../lib/manifest.js";
 import { startCliSandbox } from "../lib/sandbox.js";
+import { inProcessScenario } from "../lib/scenario.js";
 
 const PLAN: Plan = "business";
 const SHARE = 1;
@@ -38,59 +28,31 @@ export interface FaultsOptions {
 }
 
 export async function faults(options: FaultsOptions = {}): Promise<Figures> {
-  const scale = options.scale ?? 1;
-  const dir = tempDir("faults");
-  try {
-    const manifest = mixedManifest(dir.path, Math.max(20, Math.round(2200 * scale)));
-    const idealSeconds = manifest.users / 80; // 1 Light per user at 80/s, 0.75 Medium at 60/s
-    const sandbox = await startCliSandbox({
-      plan: PLAN,
-      latency: "60-140",
-      faults: FAULTS,
-      users: manifest.users,
-      dir: dir.path,
-    });
-    try {
-      const run = await runInProcess(
-        {
-          manifest: manifest.path,
-          results: join(dir.path, "results.csv"),
-          plan: PLAN,
-          share: SHARE,
-          zoom: sandbox.target,
-        },
-        { deadlineMs: idealSeconds * 5000 + 60_000 },
-      );
-      const [log, stats, busiest] = await Promise.all([
-        sandbox.log(),
-        sandbox.stats(),
-        sandbox.busiestSecond(),
-      ]);
-      const measured = measure(log, stats, busiest, { plan: PLAN, share: SHARE });
-      const figures = finish({
-        scenario: "faults",
-        setting:
-          `${manifest.operations} operations (profile, password, picture, background) for ${manifest.users} users · ` +
-          `${PLAN}, share ${SHARE} · latency 60–140 ms · faults ${FAULTS}`,
-        ...measured,
-        elapsedMs: Math.round(run.elapsedMs),
-        outcomes: addOutcomes(run.summary.outcomes),
-        extra: { "ideal at the ceiling": `${idealSeconds.toFixed(1)} s per label, before retries` },
-        target: `≥ ${TARGET} of the ceiling per label, 0 self-caused 429s`,
-        checks: [
-          ratioAtLeast(measured.labels, TARGET, ["light", "medium"]),
-          no429(measured.labels, { concurrency: false }),
-          allOk(run.summary.outcomes, manifest.operations),
-        ],
-      });
-      printFigures(figures);
-      return figures;
-    } finally {
-      await sandbox.stop();
-    }
-  } finally {
-    dir.remove();
-  }
+  const operations = Math.max(20, Math.round(2200 * (options.scale ?? 1)));
+  const idealSeconds = (users: number): number => users / 80; // 1 Light per user at 80/s, 0.75 Medium at 60/s
+  return inProcessScenario({
+    name: "faults",
+    plan: PLAN,
+    share: SHARE,
+    manifest: (dir) => mixedManifest(dir, operations),
+    sandbox: (dir, manifest) =>
+      startCliSandbox({ plan: PLAN, latency: "60-140", faults: FAULTS, users: manifest.users, dir }),
+    deadlineMs: idealSeconds(operations) * 5000 + 60_000,
+    report: ({ measured, run, manifest }) => ({
+      setting:
+        `${manifest.operations} operations (profile, password, picture, background) for ${manifest.users} users · ` +
+        `${PLAN}, share ${SHARE} · latency 60–140 ms · faults ${FAULTS}`,
+      extra: {
+        "ideal at the ceiling": `${idealSeconds(manifest.users).toFixed(1)} s per label, before retries`,
+      },
+      target: `≥ ${TARGET} of the ceiling per label, 0 self-caused 429s`,
+      checks: [
+        ratioAtLeast(measured.labels, TARGET, ["light", "medium"]),
+        no429(measured.labels, { concurrency: false }),
+        allOk(run.summary.outcomes, manifest.operations),
+      ],
+    }),
+  });
 }
 
 if (isMain(import.meta.url)) await runAsMain(faults);

@@ -8,22 +8,12 @@
  *
  *   npx tsx bench/scenarios/lanes.ts [scale=1]     (needs npm run build: dist/cli.js)
  */
-import { join } from "node:path";
 import type { Plan } from "../../src/zoom/labels.js";
-import {
-  addOutcomes,
-  allOk,
-  finish,
-  measure,
-  no429,
-  printFigures,
-  ratioAtLeast,
-  type Figures,
-} from "../lib/figures.js";
-import { runInProcess } from "../lib/job.js";
+import { allOk, no429, ratioAtLeast, type Figures } from "../lib/figures.js";
 import { isMain, runAsMain } from "../lib/main.js";
-import { lanesManifest, tempDir } from "../lib/manifest.js";
+import { lanesManifest } from "../lib/manifest.js";
 import { startCliSandbox } from "../lib/sandbox.js";
+import { inProcessScenario } from "../lib/scenario.js";
 
 const PLAN: Plan = "business";
 const SHARE = 1;
@@ -39,51 +29,26 @@ export async function lanes(options: LanesOptions = {}): Promise<Figures> {
   const users = Math.max(2, Math.round(1600 * scale));
   const withPassword = Math.max(2, Math.round(1200 * scale));
   const idealSeconds = Math.max(users / 80, withPassword / 60);
-  const dir = tempDir("lanes");
-  try {
-    const manifest = lanesManifest(dir.path, users, withPassword);
-    const sandbox = await startCliSandbox({ plan: PLAN, latency: "140-160", users, dir: dir.path });
-    try {
-      const run = await runInProcess(
-        {
-          manifest: manifest.path,
-          results: join(dir.path, "results.csv"),
-          plan: PLAN,
-          share: SHARE,
-          zoom: sandbox.target,
-        },
-        { deadlineMs: idealSeconds * 5000 + 60_000 },
-      );
-      const [log, stats, busiest] = await Promise.all([
-        sandbox.log(),
-        sandbox.stats(),
-        sandbox.busiestSecond(),
-      ]);
-      const measured = measure(log, stats, busiest, { plan: PLAN, share: SHARE });
-      const figures = finish({
-        scenario: "lanes",
-        setting:
-          `${users} users with a profile change, the first ${withPassword} also a password · ` +
-          `${PLAN}, share ${SHARE} · latency 140–160 ms · no faults`,
-        ...measured,
-        elapsedMs: Math.round(run.elapsedMs),
-        outcomes: addOutcomes(run.summary.outcomes),
-        extra: { "ideal at the ceiling": `${idealSeconds.toFixed(1)} s per label` },
-        target: `≥ ${TARGET} of the ceiling per label, 0 429s`,
-        checks: [
-          ratioAtLeast(measured.labels, TARGET, ["light", "medium"]),
-          no429(measured.labels, { concurrency: true }),
-          allOk(run.summary.outcomes, manifest.operations),
-        ],
-      });
-      printFigures(figures);
-      return figures;
-    } finally {
-      await sandbox.stop();
-    }
-  } finally {
-    dir.remove();
-  }
+  return inProcessScenario({
+    name: "lanes",
+    plan: PLAN,
+    share: SHARE,
+    manifest: (dir) => lanesManifest(dir, users, withPassword),
+    sandbox: (dir) => startCliSandbox({ plan: PLAN, latency: "140-160", users, dir }),
+    deadlineMs: idealSeconds * 5000 + 60_000,
+    report: ({ measured, run, manifest }) => ({
+      setting:
+        `${users} users with a profile change, the first ${withPassword} also a password · ` +
+        `${PLAN}, share ${SHARE} · latency 140–160 ms · no faults`,
+      extra: { "ideal at the ceiling": `${idealSeconds.toFixed(1)} s per label` },
+      target: `≥ ${TARGET} of the ceiling per label, 0 429s`,
+      checks: [
+        ratioAtLeast(measured.labels, TARGET, ["light", "medium"]),
+        no429(measured.labels, { concurrency: true }),
+        allOk(run.summary.outcomes, manifest.operations),
+      ],
+    }),
+  });
 }
 
 if (isMain(import.meta.url)) await runAsMain(lanes);

@@ -15,13 +15,12 @@
  *
  *   npx tsx bench/scenarios/tokens.ts [scale=1]     (scale 0.5: about 30 s)
  */
-import { join } from "node:path";
 import type { Plan } from "../../src/zoom/labels.js";
-import { addOutcomes, allOk, finish, measure, printFigures, type Figures } from "../lib/figures.js";
-import { runInProcess } from "../lib/job.js";
+import { allOk, type Figures } from "../lib/figures.js";
 import { isMain, runAsMain } from "../lib/main.js";
-import { lanesManifest, tempDir } from "../lib/manifest.js";
+import { lanesManifest } from "../lib/manifest.js";
 import { forkSandbox } from "../lib/sandbox.js";
+import { inProcessScenario } from "../lib/scenario.js";
 
 const PLAN: Plan = "business";
 const SHARE = 1;
@@ -34,51 +33,35 @@ export interface TokensOptions {
 }
 
 export async function tokens(options: TokensOptions = {}): Promise<Figures> {
-  const scale = options.scale ?? 1;
-  const seconds = 60 * scale;
+  const seconds = 60 * (options.scale ?? 1);
   // Both labels busy for `seconds` at the scaled ceiling: 8 profiles/s, 6 passwords/s.
   const users = Math.max(2, Math.round(80 * LIMITS_SCALE * seconds));
   const withPassword = Math.max(2, Math.round(60 * LIMITS_SCALE * seconds));
-  const dir = tempDir("tokens");
-  try {
-    const manifest = lanesManifest(dir.path, users, withPassword);
-    const sandbox = await forkSandbox({
-      plan: PLAN,
-      users,
-      latency: { minMs: 140, maxMs: 160 },
-      tokenTtlSeconds: LIFETIME_S,
-      limitsScale: LIMITS_SCALE,
-    });
-    try {
-      const run = await runInProcess(
-        {
-          manifest: manifest.path,
-          results: join(dir.path, "results.csv"),
-          plan: PLAN,
-          share: SHARE,
-          zoom: sandbox.target,
-        },
-        { limitsScale: LIMITS_SCALE, deadlineMs: seconds * 5000 + 60_000 },
-      );
-      const [log, stats, busiest] = await Promise.all([
-        sandbox.log(),
-        sandbox.stats(),
-        sandbox.busiestSecond(),
-      ]);
-      const measured = measure(log, stats, busiest, { plan: PLAN, share: SHARE, limitsScale: LIMITS_SCALE });
+  return inProcessScenario({
+    name: "tokens",
+    plan: PLAN,
+    share: SHARE,
+    limitsScale: LIMITS_SCALE,
+    manifest: (dir) => lanesManifest(dir, users, withPassword),
+    sandbox: () =>
+      forkSandbox({
+        plan: PLAN,
+        users,
+        latency: { minMs: 140, maxMs: 160 },
+        tokenTtlSeconds: LIFETIME_S,
+        limitsScale: LIMITS_SCALE,
+      }),
+    deadlineMs: seconds * 5000 + 60_000,
+    report: ({ measured, log, run, manifest }) => {
       const firstToken = Math.min(...log.filter((e) => e.path === "/oauth/token").map((e) => e.arrival));
       const lastCall = Math.max(...log.map((e) => e.arrival));
       const durationS = Number.isFinite(firstToken) ? (lastCall - firstToken) / 1000 : 0;
       const ideal = Math.max(1, Math.ceil(durationS / LIFETIME_S));
       const allowed = ideal + 1 + measured.unauthorized;
-      const figures = finish({
-        scenario: "tokens",
+      return {
         setting:
           `${manifest.operations} operations (${users} profiles, ${withPassword} passwords) · ${PLAN} × ${LIMITS_SCALE}, ` +
           `share ${SHARE} · tokens live ${LIFETIME_S} s · latency 140–160 ms · no faults`,
-        ...measured,
-        elapsedMs: Math.round(run.elapsedMs),
-        outcomes: addOutcomes(run.summary.outcomes),
         extra: {
           tokens: `${measured.tokensFetched} fetched over ${durationS.toFixed(1)} s; ideal ceil(${durationS.toFixed(1)} / ${LIFETIME_S}) = ${ideal}`,
         },
@@ -90,15 +73,9 @@ export async function tokens(options: TokensOptions = {}): Promise<Figures> {
           },
           allOk(run.summary.outcomes, manifest.operations),
         ],
-      });
-      printFigures(figures);
-      return figures;
-    } finally {
-      await sandbox.stop();
-    }
-  } finally {
-    dir.remove();
-  }
+      };
+    },
+  });
 }
 
 if (isMain(import.meta.url)) await runAsMain(tokens);
