@@ -34,11 +34,11 @@ describe("runOperation: the retry loop", () => {
       "slot light",
       "start light",
       "send updateUser a@example.com",
-      "sleep 250 (slots held: 0)",
+      "sleep 125 (slots held: 0)",
       "slot light",
       "start light",
       "send updateUser a@example.com",
-      "sleep 500 (slots held: 0)",
+      "sleep 250 (slots held: 0)",
       "slot light",
       "start light",
       "send updateUser a@example.com",
@@ -57,16 +57,16 @@ describe("runOperation: the retry loop", () => {
     };
     const h = harness([hang, hang, hang, hang]);
     const { result } = await runOperation(h.deps, op(), h.signal);
-    expect(result).toMatchObject({ outcome: "failed", attempts: 3, http_status: "", duration_ms: 12_750 });
+    expect(result).toMatchObject({ outcome: "failed", attempts: 3, http_status: "", duration_ms: 12_375 });
     expect(result.message).toBe(
-      "No answer from Zoom within 4 s (the request timeout, --request-timeout). Gave up after 12.8 s of attempts and waits.",
+      "No answer from Zoom within 4 s (the request timeout, --request-timeout). Gave up after 12.4 s of attempts and waits.",
     );
     expect(h.logs.filter((l) => l.msg === "op.timeout").map((l) => l.timeout_ms)).toEqual([
       4_000, 4_000, 4_000,
     ]);
     expect(h.events.filter((e) => e.startsWith("sleep"))).toEqual([
+      "sleep 125 (slots held: 0)",
       "sleep 250 (slots held: 0)",
-      "sleep 500 (slots held: 0)",
     ]);
   });
 
