@@ -13,6 +13,7 @@ import { EXIT } from "./errors.js";
 export const LEADS_TO = {
   invalid: { exit: EXIT.someFailed, text: "outcome invalid: nothing sent for it, the run goes on (exit 1)" },
   failed: { exit: EXIT.someFailed, text: "outcome failed: the run goes on (exit 1)" },
+  skipped: { exit: EXIT.someFailed, text: "outcome skipped: nothing sent for it, the rest goes on (exit 1)" },
   usage: { exit: EXIT.usage, text: "exit 2: the command stops before anything is sent" },
   auth: { exit: EXIT.auth, text: "exit 3: the run stops; credentials or scopes need fixing" },
   safety: { exit: EXIT.safetyStop, text: "exit 5: a safety rail stopped the run; --resume continues" },
@@ -275,6 +276,11 @@ export const CODES: Table = table({
     "dependency",
     "Reading what Zoom holds (List users, Get user) failed after retries: nothing was planned or sent.",
     "Check the app's user:read:admin scope and the network, then run the plan again.",
+  ),
+  E_CANNOT_UNDO: c(
+    "skipped",
+    "undo cannot put this change back: a password, a picture, a deleted user or file, or an old value Zoom did not show.",
+    "Put it back by hand if it matters; undo lists each one at its end.",
   ),
   E_RESPONSE_TOO_LARGE: c(
     "failed",

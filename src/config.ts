@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { readOption, type OptionName, type OptionSource } from "./config/options.js";
 import { ConfigError } from "./errors.js";
+import type { PruneLimit, PruneScope } from "./desired/scope.js";
 import { defaultRedisPrefix } from "./limit/index.js";
 import { checkUrl } from "./send/auth.js";
 import type { Shard } from "./shard.js";
@@ -78,6 +79,15 @@ export interface RunConfig {
   /** Mass-delete breaker (default 25): more deletes than this stop the run (exit 5) before sending. */
   maxDeletes?: number;
   /**
+   * `--prune` (needs `diff` and `scope`): deactivate the scope's active users the manifest does not
+   * name (op `status`, target `prune`, row 0), after the manifest's rows.
+   */
+  prune?: boolean;
+  /** `--scope`: the users `--prune` may deactivate (`domain:`, `group:`, `dept:`); only with `prune`. */
+  scope?: PruneScope;
+  /** Mass-prune breaker (`--max-prune`, default 5% of the scope's active users): more stop the run (exit 5) before sending. */
+  maxPrune?: PruneLimit;
+  /**
    * Send only what the results file does not already hold as `ok` or `unchanged`. With no results
    * file yet the run is a fresh one, so cron can always pass `--resume`.
    */
@@ -116,6 +126,9 @@ export type RunSettings = Pick<
   | "diff"
   | "allowDelete"
   | "maxDeletes"
+  | "prune"
+  | "scope"
+  | "maxPrune"
   | "state"
   | "requestTimeoutMs"
 >;
@@ -143,6 +156,7 @@ export function readRunSettings(
   const maxOperations = read("maxOperations");
   const state = read("state");
   const requestTimeoutMs = read("requestTimeoutMs");
+  const prune = checkPrune(read("prune"), read("scope"), read("maxPrune"), read("diff"), only, source);
   if (redisPrefix !== undefined && redis === undefined)
     throw new ConfigError(
       "--redis-prefix: the prefix of a budget shared through Redis, but no --redis was given. Add --redis redis://host:port, or drop --redis-prefix.",
@@ -165,7 +179,52 @@ export function readRunSettings(
     ...(maxOperations !== undefined ? { maxOperations } : {}),
     ...(state !== undefined ? { state } : {}),
     ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
+    ...prune,
   };
+}
+
+/**
+ * `--prune` deactivates users no row names, so it comes only with what makes that safe: `--diff`
+ * (what Zoom holds is read first) and `--scope` (which users the manifest is the whole truth for).
+ * `--scope` and `--max-prune` without `--prune` are refused rather than silently ignored.
+ */
+function checkPrune(
+  prune: boolean | undefined,
+  scope: PruneScope | undefined,
+  maxPrune: PruneLimit | undefined,
+  diff: boolean,
+  only: ReadonlySet<OpKind> | undefined,
+  source: OptionSource,
+): Pick<RunConfig, "prune" | "scope" | "maxPrune"> {
+  const job = source !== "flag";
+  const name = (flag: string, key: string): string => (job ? `"${key}"` : `--${flag}`);
+  const fail = (message: string): never => {
+    throw new ConfigError(job ? `Job file ${source.job}: ${message}` : message, job ? "E_JOB" : "E_CONFIG");
+  };
+  if (prune !== true) {
+    if (scope !== undefined)
+      fail(
+        `${name("scope", "scope")}: a scope only says which users ${name("prune", "prune")} may deactivate, and ${name("prune", "prune")} was not given. Add ${name("prune", "prune")} (with ${name("diff", "diff")}), or drop ${name("scope", "scope")}.`,
+      );
+    if (maxPrune !== undefined)
+      fail(
+        `${name("max-prune", "safety.max_prune")}: a limit of ${name("prune", "prune")}, which was not given. Add ${name("prune", "prune")} (with ${name("diff", "diff")} and ${name("scope", "scope")}), or drop ${name("max-prune", "safety.max_prune")}.`,
+      );
+    return {};
+  }
+  if (!diff)
+    fail(
+      `${name("prune", "prune")} deactivates users the manifest does not name, which needs what Zoom holds read first: add ${name("diff", "diff")}.`,
+    );
+  if (scope === undefined)
+    fail(
+      `${name("prune", "prune")} needs ${name("scope", "scope")}: the users the manifest is the whole truth for (domain:<email domain>, group:<group id> or dept:<department name>). Add for example ${job ? `"scope": "domain:corp.example"` : "--scope domain:corp.example"}.`,
+    );
+  if (only !== undefined && !only.has("status"))
+    fail(
+      `${name("prune", "prune")} deactivates users (operation status), which ${name("only", "only")} leaves out. Add status to ${name("only", "only")}, or drop ${name("prune", "prune")}.`,
+    );
+  return { prune: true, scope: scope as PruneScope, ...(maxPrune !== undefined ? { maxPrune } : {}) };
 }
 
 /**

@@ -53,6 +53,9 @@ export const RUN_FLAGS: OptionName[] = [
   "diff",
   "allowDelete",
   "maxDeletes",
+  "prune",
+  "scope",
+  "maxPrune",
   "maxFailureRate",
   "requestTimeoutMs",
 ];

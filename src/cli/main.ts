@@ -8,12 +8,21 @@ import { runCommand } from "./run.js";
 import { sandboxCommand } from "./sandbox.js";
 import { validateCommand } from "./validate.js";
 import { planCommand } from "./plan.js";
+import { undoCommand } from "./undo.js";
 
 export type { CliIO } from "./io.js";
 
 /** The commands, in the order `--help` lists them. */
-const COMMANDS = [runCommand, validateCommand, planCommand, reportCommand, jobCommand, sandboxCommand];
-export const COMMAND_NAMES = ["run", "validate", "plan", "report", "job", "sandbox"] as const;
+const COMMANDS = [
+  runCommand,
+  validateCommand,
+  planCommand,
+  undoCommand,
+  reportCommand,
+  jobCommand,
+  sandboxCommand,
+];
+export const COMMAND_NAMES = ["run", "validate", "plan", "undo", "report", "job", "sandbox"] as const;
 
 const EPILOG = [
   "Credentials: ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET (Server-to-Server OAuth) or",
@@ -62,7 +71,7 @@ function parser(ctx: CliContext, argv: readonly string[]): Argv<object> {
       ["$0 <command> --help", "The options and examples of one command"],
     ])
     .epilog(EPILOG)
-    .demandCommand(1, "Name a command: run, validate, report, job or sandbox.")
+    .demandCommand(1, "Name a command: run, validate, plan, undo, report, job or sandbox.")
     .strict()
     .help()
     .version()
@@ -125,6 +134,7 @@ function explainUsage(message: string, argv: readonly string[]): string {
       validate: "zoom-bulk validate <manifest.csv|.json|.jsonl>",
       report: "zoom-bulk report <results.csv> [more results files]",
       job: "zoom-bulk job <jobs/name.json>",
+      undo: "zoom-bulk undo <results.csv> (the results of a run made with --diff)",
     };
     const command = usage[argv[0] ?? ""];
     return command ? `Name what to work on: ${command}.` : message;

@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from "yargs";
 import { readRunSettings, zoomTargetFromEnv, type ZoomTarget } from "../config.js";
 import { AuthError, ConfigError, EXIT } from "../errors.js";
 import { describeChange } from "../desired/diff.js";
-import { planDesired, type DesiredPlan, type PlanEntry } from "../desired/plan.js";
+import { planDesired, type DesiredPlan, type PlanEntry, type PrunePlanSummary } from "../desired/plan.js";
 import { ReadError } from "../desired/read.js";
 import { sandboxTarget, startSandbox, type SandboxOptions } from "../sandbox/index.js";
 import { formatDuration } from "../validate.js";
@@ -23,7 +23,7 @@ export function planCommand(ctx: CliContext): CommandModule<object, Args> {
       manifestPositional(y)
         .options({
           ...flags(...MANIFEST_FLAGS),
-          ...flags("requestTimeoutMs", "concurrency"),
+          ...flags("requestTimeoutMs", "concurrency", "prune", "scope", "maxPrune"),
           json: {
             type: "string",
             requiresArg: true,
@@ -35,6 +35,10 @@ export function planCommand(ctx: CliContext): CommandModule<object, Args> {
         .example([
           ["$0 plan hr-export.csv --plan business", "What would change, per user and field"],
           ["$0 plan hr-export.csv --json plan.json", "The same, also as JSON for a review tool"],
+          [
+            "$0 plan hr-export.csv --prune --scope domain:corp.example",
+            "Also the users of corp.example the export does not name (run --diff --prune deactivates them)",
+          ],
         ]) as Argv<Args>,
     handler: async (args) => {
       ctx.exitCode = await plan(args, ctx.io);
@@ -51,10 +55,12 @@ export interface PlanCliDeps {
 /**
  * Plans the manifest the flags name against Zoom (credentials from the environment, or
  * `--sandbox`), prints the plan and returns the exit code: 0, or 1 when some rows are invalid or
- * name users that are not in Zoom.
+ * name users that are not in Zoom, or 5 when `--prune` would find more leavers than `--max-prune`
+ * (the run would stop there).
  */
 export async function plan(args: Args, io: CliIO, deps: PlanCliDeps = {}): Promise<number> {
-  const settings = readRunSettings(rawOptions(args), "flag", io.env);
+  // a plan always reads Zoom, as `run --diff` does (which --prune needs)
+  const settings = readRunSettings({ ...rawOptions(args), diff: true }, "flag", io.env);
   const manifest = String(args.manifest);
   const jsonPath = typeof args.json === "string" ? args.json : undefined;
   if (args.json !== undefined && (jsonPath === undefined || jsonPath === ""))
@@ -84,6 +90,7 @@ export async function plan(args: Args, io: CliIO, deps: PlanCliDeps = {}): Promi
     );
     io.stdout.write(formatPlan(result));
     json?.finish(result);
+    if (result.prune?.over_limit) return EXIT.safetyStop;
     return result.operations.invalid > 0 || result.missing.count > 0 ? EXIT.someFailed : EXIT.ok;
   } catch (error) {
     if (error instanceof ReadError && error.fatal === "auth") throw new AuthError(error.message, "E_AUTH");
@@ -112,6 +119,7 @@ export function formatPlan(p: DesiredPlan): string {
     `${p.rows} rows: ${p.users_changing} users change, ${p.operations.send} operations to send, ${p.operations.unchanged} unchanged, ${p.operations.invalid} invalid.`,
     `Users to create: ${p.creates.count}${list(p.creates)}`,
     `Users not in Zoom (their rows will fail): ${p.missing.count}${list(p.missing)}`,
+    ...(p.prune ? formatPrune(p.prune) : []),
     "Requests per label (reads made + writes to send):",
     ...Object.entries(p.labels).map(
       ([label, l]) =>
@@ -120,6 +128,20 @@ export function formatPlan(p: DesiredPlan): string {
     `ETA of run --diff: ${formatDuration(p.eta_seconds)} (plan ${p.plan}, share ${p.share}).`,
   ];
   return lines.join("\n") + "\n";
+}
+
+/** The leavers: count and first names, the limit, and who is kept although no row names them. */
+function formatPrune(p: PrunePlanSummary): string[] {
+  const lines = [
+    `Users to prune in ${p.scope} (active, named by no row; ${p.scope_active} active in the scope): ${p.count}${list(p)}`,
+  ];
+  if (p.over_limit)
+    lines.push(
+      `  More than --max-prune ${p.max_prune} allows (${p.limit}): run --diff --prune would stop (exit 5) before any change.`,
+    );
+  if (p.kept.length > 0)
+    lines.push(`  Kept although no row names them (the account owner): ${p.kept.join(", ")}`);
+  return lines;
 }
 
 function list(named: { count: number; first: string[] }): string {

@@ -2,6 +2,13 @@ import { extname } from "node:path";
 import { ConfigError } from "../errors.js";
 import { parseDelimiter } from "../read/index.js";
 import { DEFAULT_BREAKER_WINDOW, DEFAULT_MAX_FAILURE_RATE } from "../safety.js";
+import {
+  parsePruneLimit,
+  parseScope,
+  SCOPE_FORMS,
+  type PruneLimit,
+  type PruneScope,
+} from "../desired/scope.js";
 import type { Shard } from "../shard.js";
 import { OP_KINDS, type OpKind } from "../types.js";
 import { PLANS, type Plan } from "../zoom/labels.js";
@@ -229,6 +236,42 @@ export const OPTIONS = {
       if (Number.isSafeInteger(n) && n >= 0) return n;
       throw new OptionProblem(
         "a whole number of at least 0 (the most users one run may delete or disassociate)",
+      );
+    },
+  }),
+  prune: optional<boolean>({
+    flag: "prune",
+    jobKey: "prune",
+    switch: true,
+    describe:
+      "With --diff and --scope: deactivate the scope's active users the manifest does not name (op status, target prune; they keep their data); the account owner is never pruned",
+    example: "true",
+    parse: parseSwitch,
+  }),
+  scope: optional<PruneScope>({
+    flag: "scope",
+    jobKey: "scope",
+    describe: `The users --prune may deactivate: ${SCOPE_FORMS} (case-insensitive)`,
+    example: "domain:corp.example",
+    parse: (value) => {
+      const text = typeof value === "string" ? value : "";
+      const scope = parseScope(text);
+      if (scope) return scope;
+      throw new OptionProblem(SCOPE_FORMS, { got: value });
+    },
+  }),
+  maxPrune: optional<PruneLimit>({
+    flag: "max-prune",
+    jobKey: "safety.max_prune",
+    describe:
+      "Mass-prune breaker: stop (exit 5) before any change when --prune would deactivate more users than this: a number, or a percentage of the scope's active users (default 5%, rounded down, at least 1)",
+    defaultText: "5%",
+    example: "10",
+    parse: (value) => {
+      const limit = parsePruneLimit(typeof value === "number" ? String(value) : single(value));
+      if (limit) return limit;
+      throw new OptionProblem(
+        "a whole number of at least 0, or a percentage from 0% to 100% of the scope's active users",
       );
     },
   }),

@@ -4,6 +4,9 @@
  * entry per row with changes, told to `onEntry` as it is made (nothing per row is held, so memory
  * follows the manifest's users, not its rows' contents) -> totals, requests per label (the reads
  * made plus the writes a `run --diff` would send) and the ETA. Writes nothing to Zoom.
+ *
+ * With `prune` and `scope`, the scope's active users that no row names are counted and listed too
+ * (src/desired/prune.ts), against `--max-prune`, as `run --diff --prune` would deactivate them.
  */
 import type { Logger } from "pino";
 import type { ZoomTarget } from "../config.js";
@@ -18,6 +21,8 @@ import { ENDPOINTS } from "../zoom/endpoints.js";
 import { LABELS, PLAN_LIMITS, type Label, type Plan } from "../zoom/labels.js";
 import { createReadClient, type ReadClient } from "./client.js";
 import { diffRow, type FieldChange } from "./diff.js";
+import { collectNames, decidePrune, PruneIndex, type PruneCandidate } from "./prune.js";
+import type { PruneLimit, PruneScope } from "./scope.js";
 import { currentOf, readCurrent, Wanted, type ReadOptions, type ReadReport } from "./read.js";
 
 export interface DesiredPlanConfig {
@@ -32,6 +37,10 @@ export interface DesiredPlanConfig {
   delimiter?: ManifestOptions["delimiter"] | undefined;
   concurrency?: number | undefined;
   requestTimeoutMs?: number | undefined;
+  /** `--prune --scope`: also list the scope's active users no row names (the leavers). */
+  prune?: boolean | undefined;
+  scope?: PruneScope | undefined;
+  maxPrune?: PruneLimit | undefined;
 }
 
 export interface DesiredPlanDeps {
@@ -93,6 +102,27 @@ export interface DesiredPlan {
   labels: Partial<Record<Label, LabelPlan>>;
   /** Seconds a `run --diff` would take at the plan's pace, the reads included. */
   eta_seconds: number;
+  /** `--prune`: the leavers `run --diff --prune` would deactivate. */
+  prune?: PrunePlanSummary;
+}
+
+/** The leavers of a scope, as the plan shows them. */
+export interface PrunePlanSummary {
+  scope: string;
+  /** The scope's active users. */
+  scope_active: number;
+  /** `--max-prune` as given (or the default) and what it allows for this scope. */
+  max_prune: string;
+  limit: number;
+  count: number;
+  /** More leavers than the limit: `run --diff --prune` would stop (exit 5) before any change. */
+  over_limit: boolean;
+  /** The first leavers' emails (FIRST_NAMED). */
+  first: string[];
+  /** Unnamed users of the scope that are never pruned (the account owner). */
+  kept: string[];
+  /** Every leaver, by email (the JSON plan holds them all). */
+  users: PruneCandidate[];
 }
 
 /** How many users the totals name (the rest are counted). */
@@ -119,6 +149,10 @@ export async function planDesired(
 
   const wanted = new Wanted();
   for await (const planned of rows()) wanted.note(planned);
+  const pruneIndex =
+    config.prune && config.scope
+      ? new PruneIndex(config.scope, await collectNames(manifest, config.transform))
+      : undefined;
 
   const { zoom } = config;
   const tokens =
@@ -154,6 +188,8 @@ export async function planDesired(
     const light = PLAN_LIMITS[config.plan].light;
     report = await readCurrent(wanted, client, {
       lookupPerSecond: (light.limit * config.share * (deps.limitsScale ?? 1) * 1000) / light.windowMs,
+      logger: logger.child({ stage: "desired.read" }),
+      ...(pruneIndex ? { prune: pruneIndex } : {}),
       ...deps.read,
     });
   } finally {
@@ -211,6 +247,22 @@ export async function planDesired(
         unchanged: diff.operations.length - changes.length,
         invalid: planned.invalid.length,
       });
+  }
+  if (pruneIndex) {
+    const prune = decidePrune(pruneIndex, { maxPrune: config.maxPrune });
+    const label = ENDPOINTS.updateStatus.label;
+    if (prune.count > 0) writes[label] = (writes[label] ?? 0) + prune.count;
+    result.prune = {
+      scope: prune.scope,
+      scope_active: prune.scopeActive,
+      max_prune: prune.maxPrune,
+      limit: prune.limit,
+      count: prune.count,
+      over_limit: prune.over,
+      first: prune.leavers.slice(0, FIRST_NAMED).map((l) => l.email),
+      kept: prune.kept,
+      users: prune.leavers,
+    };
   }
   result.labels = spend(client.requests, writes, config);
   result.eta_seconds = round(Math.max(0, ...Object.values(result.labels).map((l) => l.seconds)));

@@ -18,14 +18,24 @@
  * 3. Then GET user and GET settings only where step 1 asked for them, a bounded number at once
  *    (the limiters pace them).
  *
+ * A page token lasts 15 minutes (zoom-api.md §2, pagination). When Zoom refuses one as invalid or
+ * expired (400/300) mid-listing, that status's listing starts again from its first page, keeping
+ * what was read (users are kept by email or id, so a user seen twice is one user), at most
+ * `MAX_LIST_RESTARTS` times, each logged (`desired.list_restarted`).
+ *
+ * With `--prune` (`ReadOptions.prune`), every active user listed is also shown to the prune index
+ * (src/desired/prune.ts), and the account is always listed (a scope cannot be looked up user by user).
+ *
  * Every request goes through the retry loop and the limiters (src/desired/client.ts).
  */
+import type { Logger } from "pino";
 import { virtualBackgrounds } from "../send/backgrounds.js";
 import { DependencyError } from "../errors.js";
 import type { Operation, PlannedRow } from "../types.js";
 import type { EndpointName } from "../zoom/endpoints.js";
 import type { ReadAnswer, ReadClient } from "./client.js";
 import type { CurrentUser } from "./diff.js";
+import type { PruneIndex } from "./prune.js";
 
 /** Profile fields an item of List users carries (`custom_attributes` through `include_fields`). */
 export const LIST_FIELDS: readonly string[] = [
@@ -104,6 +114,9 @@ export async function collectWanted(rows: AsyncIterable<PlannedRow>): Promise<Wa
 
 export const STATUSES = ["active", "inactive", "pending"] as const;
 
+/** Times one status's listing starts again after Zoom refused its page token as expired. */
+export const MAX_LIST_RESTARTS = 3;
+
 /** The profile of a user the list shows nothing of that the manifest sets (shared, never written). */
 const NOTHING: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
@@ -122,6 +135,10 @@ export interface ReadOptions {
   lookupPerSecond?: number;
   /** Told of each List users page read (for progress). */
   onPage?: (status: string, users: number) => void;
+  /** `--prune`: shown every active user listed; the whole account is then listed. */
+  prune?: PruneIndex;
+  /** Listings restarted after an expired page token are logged here. */
+  logger?: Logger;
 }
 
 export interface ReadReport {
@@ -136,6 +153,8 @@ export interface ReadReport {
   accountUsers: number;
   /** Per-user reads that failed: the user's fields or backgrounds stay unknown (sent as they are). */
   failures: { user: string; message: string }[];
+  /** Listings started again from their first page after Zoom refused a page token as expired. */
+  restarts: number;
 }
 
 /** The account could not be listed: no plan can be trusted. `fatal` as the result said. */
@@ -161,6 +180,7 @@ export async function readCurrent(
     lookups: 0,
     accountUsers: 0,
     failures: [],
+    restarts: 0,
   };
   let decided: Promise<number> | undefined;
 
@@ -195,7 +215,25 @@ export async function readCurrent(
     const opened = first ?? (await firstPage(status));
     const size = opened.size;
     let answer = opened.answer;
+    let token: string | undefined; // the token the answer was asked with
+    let restarts = 0;
     for (;;) {
+      if (!answer.ok && token !== undefined && expiredToken(answer)) {
+        if (restarts === MAX_LIST_RESTARTS)
+          throw new ReadError(
+            `List users (status ${status}): Zoom refused the next page token as invalid or expired after ${MAX_LIST_RESTARTS} fresh starts of the listing (a token lasts 15 minutes). Nothing was planned; retry when the account's Medium budget is less busy, or with a larger --share.`,
+          );
+        restarts++;
+        report.restarts++;
+        options.logger?.warn(
+          { status, restarts, pages: report.pages, max_restarts: MAX_LIST_RESTARTS },
+          "desired.list_restarted",
+        );
+        if (status === "active") options.prune?.restarted();
+        token = undefined;
+        answer = await page(status, size);
+        continue;
+      }
       if (!answer.ok)
         throw new ReadError(
           `List users (status ${status}) failed: ${answer.result.message || `HTTP ${String(answer.result.http_status)}`}. Nothing was planned; check the credentials' scopes (user:read:list_users:admin) and retry.`,
@@ -207,10 +245,14 @@ export async function readCurrent(
       if (body.next_page_token === undefined || body.next_page_token === "")
         report.accountUsers += typeof body.total_records === "number" ? body.total_records : 0;
       const users = Array.isArray(body.users) ? body.users : [];
-      for (const item of users) keep(item);
+      for (const item of users) {
+        if (status === "active") options.prune?.consider(item);
+        keep(item);
+      }
       options.onPage?.(status, users.length);
-      const token = body.next_page_token;
-      if (typeof token !== "string" || token === "") return;
+      const next = body.next_page_token;
+      if (typeof next !== "string" || next === "") return;
+      token = next;
       answer = await page(status, size, token);
     }
   }
@@ -252,7 +294,11 @@ export async function readCurrent(
   // The first page tells the account's size and a page's time: listing it all, or looking each
   // of a small manifest's users up (GET user, Light), whichever is quicker.
   const opened = await firstPage("active");
-  if (options.lookupPerSecond !== undefined && lookupIsQuicker(opened, wanted, options.lookupPerSecond)) {
+  if (
+    options.prune === undefined &&
+    options.lookupPerSecond !== undefined &&
+    lookupIsQuicker(opened, wanted, options.lookupPerSecond)
+  ) {
     const body = (opened.answer as { body: unknown }).body as ListBody;
     report.pages++;
     report.accountUsers = typeof body.total_records === "number" ? body.total_records : 0;
@@ -324,6 +370,14 @@ interface ListBody {
   page_size?: number;
   total_records?: number;
   users?: Record<string, unknown>[];
+}
+
+/**
+ * Zoom refused a page token: 400/300 "The next page token is invalid or expired." (a token lasts
+ * 15 minutes). Only asked of answers to a request that carried a token.
+ */
+function expiredToken(answer: ReadAnswer): boolean {
+  return answer.result.http_status === 400 && answer.result.zoom_code === 300;
 }
 
 /** Zoom refused the page size itself (a 400 validation or 300), or the answer was too big to read. */

@@ -25,6 +25,21 @@ export interface FeedOptions {
   onPlainPassword?: () => void;
   /** `--diff`: what Zoom holds for a user (undefined: no such user), read before the run. */
   current?: (user: string) => CurrentUser | undefined;
+  /**
+   * Rows made elsewhere (`zoom-bulk undo`: src/undo), taken instead of the manifest's: each
+   * pass calls it again. `--resume` still drops what `done` holds as done for an unchanged row.
+   */
+  rows?: () => AsyncIterable<RowWork>;
+}
+
+/**
+ * Rows made elsewhere, for `runBatch` to send instead of a manifest's (`zoom-bulk undo`). The
+ * manifest stands for where they come from: its `columns` tell the checks before sending what the
+ * rows may do (`action`: they may delete users, so `--allow-delete` and `--max-deletes` apply).
+ */
+export interface RowSource {
+  manifest: Manifest;
+  rows: () => AsyncIterable<RowWork>;
 }
 
 export interface RowWork {
@@ -33,8 +48,13 @@ export interface RowWork {
   hash: string;
   /** The operations still to send. */
   operations: Operation[];
-  /** `--diff`: operations with nothing to change, as their `unchanged` result lines. */
+  /**
+   * Result lines decided without sending: `--diff`'s `unchanged` operations; undo's changes that
+   * cannot be undone (`skipped`).
+   */
   unchanged: ResultLine[];
+  /** `--diff`: what Zoom held for the row's user before the run (for the journal); undefined: no such user. */
+  current?: CurrentUser;
 }
 
 /**
@@ -45,6 +65,10 @@ export interface RowWork {
 const LOOK_FIRST_ON_RESUME: ReadonlySet<string> = new Set(["virtual_background", "create", "email"]);
 
 export async function* plannedRows(options: FeedOptions): AsyncGenerator<RowWork> {
+  if (options.rows) {
+    yield* suppliedRows(options.rows(), options.done);
+    return;
+  }
   let warned = false;
   for await (const record of options.manifest.records()) {
     if (!inShard(userOf(record), options.shard)) continue; // another process's user
@@ -62,8 +86,25 @@ export async function* plannedRows(options: FeedOptions): AsyncGenerator<RowWork
       yield { planned, hash, operations, unchanged: [] };
       continue;
     }
-    const diffed = operationsToSend({ ...planned, operations }, options.current(planned.user), Date.now());
-    yield { planned, hash, ...diffed };
+    const current = options.current(planned.user);
+    const diffed = operationsToSend({ ...planned, operations }, current, Date.now());
+    yield { planned, hash, ...diffed, ...(current ? { current } : {}) };
+  }
+}
+
+/** Supplied rows, less what `--resume` finds done (operations, and lines such as `unchanged`). */
+async function* suppliedRows(
+  rows: AsyncIterable<RowWork>,
+  done: DoneBook | undefined,
+): AsyncGenerator<RowWork> {
+  for await (const work of rows) {
+    if (!done) {
+      yield work;
+      continue;
+    }
+    const left = (o: { row: number; op: string; target: string }): boolean =>
+      !done.isDone(o.row, work.hash, o.op, o.target);
+    yield { ...work, operations: work.operations.filter(left), unchanged: work.unchanged.filter(left) };
   }
 }
 

@@ -25,7 +25,7 @@ import { createBreaker } from "../safety.js";
 import { accountScope, fileSha256, lookup } from "../state/index.js";
 import { PLAN_LIMITS } from "../zoom/labels.js";
 import { RunController } from "./controller.js";
-import { invalidResult, plannedRows, type FeedOptions } from "./feed.js";
+import { invalidResult, plannedRows, type FeedOptions, type RowSource } from "./feed.js";
 import { Reporter } from "./reporter.js";
 import { openResources, type Resources } from "./resources.js";
 import { DoneBook, streamResults } from "./resume.js";
@@ -33,6 +33,15 @@ import { RowRunner } from "./row-runner.js";
 import { labelOfOp } from "../report/read.js";
 import type { CurrentUser } from "../desired/diff.js";
 import { collectWanted, currentOf, readCurrent } from "../desired/read.js";
+import {
+  collectNames,
+  decidePrune,
+  firstLeavers,
+  leaverState,
+  PruneIndex,
+  pruneRow,
+  type PrunePlan,
+} from "../desired/prune.js";
 import { createReadClient } from "../desired/client.js";
 import type { RunDeps } from "./types.js";
 
@@ -52,8 +61,12 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
  * Stages, each in its own module: feed (read, shard, plan, resume filter), queue (bounded, per-user
  * order), row runner (skip, unchanged, send), reporter (results, counts, breaker, observer),
  * controller (drain, hard stop, fatal), resources (opened and closed in one scope).
+ *
+ * `source` (`zoom-bulk undo`) supplies the rows instead of the manifest's; `config.manifest` then
+ * names the file they come from (the lock and the summary's fingerprint are its), and no retry
+ * file is written.
  */
-export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<Summary> {
+export async function runBatch(config: RunConfig, deps: RunDeps = {}, source?: RowSource): Promise<Summary> {
   await checkSource(config.manifest); // a folder or FIFO is refused before it is hashed
   const manifestSha = `sha256:${await fileSha256(config.manifest)}`;
   const locks: Lock[] = [];
@@ -72,17 +85,22 @@ export async function runBatch(config: RunConfig, deps: RunDeps = {}): Promise<S
       mkdirSync(dirname(resolve(config.state)), { recursive: true }); // LevelDB creates the folder itself
       locks.push(acquireLock(`${config.state}.lock`, `the state ${config.state}`));
     }
-    return await runLocked(config, deps, manifestSha);
+    return await runLocked(config, deps, manifestSha, source);
   } finally {
     for (const lock of locks) lock.release();
   }
 }
 
-async function runLocked(config: RunConfig, deps: RunDeps, manifestSha: string): Promise<Summary> {
+async function runLocked(
+  config: RunConfig,
+  deps: RunDeps,
+  manifestSha: string,
+  source: RowSource | undefined,
+): Promise<Summary> {
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? Date.now;
   const startedAt = now();
-  const { feed, base, append } = await prepare(config, deps, manifestSha, logger);
+  const { feed, base, append } = await prepare(config, deps, manifestSha, logger, source);
 
   let queue: UserQueue | undefined;
   const controller = new RunController({
@@ -113,14 +131,15 @@ async function runLocked(config: RunConfig, deps: RunDeps, manifestSha: string):
   const onSignal = (): void => controller.interrupt(deps.signal?.reason);
   const onHardSignal = (): void => controller.interrupt(deps.hardSignal?.reason, { now: true });
   try {
-    if (config.diff) feed.current = await readZoom(config, feed, res, deps, logger);
-    await preflight(config, feed, res, logger);
+    const zoom = config.diff ? await readZoom(config, feed, res, deps, logger) : undefined;
+    if (zoom) feed.current = zoom.current;
+    await preflight(config, feed, res, logger, zoom?.prune);
     queue = createUserQueue(queueBounds(config, deps));
     if (deps.signal?.aborted) onSignal();
     deps.signal?.addEventListener("abort", onSignal, { once: true });
     deps.hardSignal?.addEventListener("abort", onHardSignal, { once: true });
     observer.started?.({ config, stats: () => res.limiters.stats() });
-    await feedQueue(feed, queue, { config, res, controller, reporter, now, observer });
+    await feedQueue(feed, queue, { config, res, controller, reporter, now, observer, prune: zoom?.prune });
   } catch (error) {
     controller.fail(error);
   } finally {
@@ -141,11 +160,14 @@ async function prepare(
   deps: RunDeps,
   manifestSha: string,
   logger: Logger,
+  source: RowSource | undefined,
 ): Promise<{ feed: FeedOptions; base: SummaryBase; append: boolean }> {
-  const manifest = await openManifest(config.manifest, {
-    ...(config.mapping ? { mapping: config.mapping } : {}),
-    ...(config.delimiter ? { delimiter: config.delimiter } : {}),
-  });
+  const manifest =
+    source?.manifest ??
+    (await openManifest(config.manifest, {
+      ...(config.mapping ? { mapping: config.mapping } : {}),
+      ...(config.delimiter ? { delimiter: config.delimiter } : {}),
+    }));
   const account = accountScope(config.zoom);
   const done = config.resume ? await DoneBook.load(config.results, manifestSha, account) : undefined;
   const feed: FeedOptions = {
@@ -153,6 +175,7 @@ async function prepare(
     plan: plannerFor(config, deps.env ?? process.env),
     shard: config.shard,
     done,
+    ...(source ? { rows: source.rows } : {}),
     onPlainPassword: () => {
       const warning = plainPasswordWarning(config.manifest, true);
       if (warning) logger.warn({ manifest: config.manifest }, warning);
@@ -188,7 +211,7 @@ async function finish(run: {
 }): Promise<Summary> {
   const { config, controller, logger } = run;
   const tally = run.append ? await countResults(streamResults(config.results)) : run.reporter.counter;
-  await writeRetry(config, run.feed.manifest, tally.retryRows, logger);
+  if (!run.feed.rows) await writeRetry(config, run.feed.manifest, tally.retryRows, logger);
   const summary = buildSummary(run.base, tally.counts(), { ...run, finishedAt: run.now() });
   try {
     saveSummary(config.results, summary);
@@ -218,7 +241,7 @@ async function writeRetry(
     const file = await writeRetryFile({
       manifest: config.manifest,
       results: config.results,
-      rows: [...rows].sort((a, b) => a - b),
+      rows: [...rows].filter((row) => row > 0).sort((a, b) => a - b), // row 0: --prune, no manifest row
       ...(manifest.delimiter ? { delimiter: manifest.delimiter } : {}),
     });
     if (file) logger.info({ retry: { path: file.path, rows: file.rows } }, "run.retry_file");
@@ -248,12 +271,15 @@ interface FeedContext {
   reporter: Reporter;
   now: () => number;
   observer: NonNullable<RunDeps["observer"]>;
+  /** `--prune`: this shard's leavers, deactivated after the manifest's rows. */
+  prune?: PrunePlan | undefined;
 }
 
 /**
  * `--diff`: what Zoom holds for the manifest's users, read once before anything is sent, through
  * the run's own limiters, retries and tokens (List users pages, Medium; per-user reads only where
- * the list lacks a field the rows set). Only the manifest's users are kept.
+ * the list lacks a field the rows set). Only the manifest's users are kept; with `--prune`, also
+ * the scope's active users that no row (of any shard) names, the leavers (src/desired/prune.ts).
  */
 async function readZoom(
   config: RunConfig,
@@ -261,7 +287,7 @@ async function readZoom(
   res: Resources,
   deps: RunDeps,
   logger: Logger,
-): Promise<(user: string) => CurrentUser | undefined> {
+): Promise<{ current: (user: string) => CurrentUser | undefined; prune?: PrunePlan }> {
   const wanted = await collectWanted(
     (async function* () {
       for await (const { planned } of plannedRows({ ...feed, onPlainPassword: () => {} })) yield planned;
@@ -274,8 +300,38 @@ async function readZoom(
     logger: logger.child({ stage: "read-zoom" }),
   });
   const light = PLAN_LIMITS[config.plan].light.limit * config.share * (deps.limitsScale ?? 1);
-  const report = await readCurrent(wanted, client, { lookupPerSecond: light });
-  return (user) => currentOf(report, user);
+  const index =
+    config.prune && config.scope
+      ? new PruneIndex(config.scope, await collectNames(feed.manifest, config.transform))
+      : undefined;
+  const report = await readCurrent(wanted, client, {
+    lookupPerSecond: light,
+    logger: logger.child({ stage: "read-zoom" }),
+    ...(index ? { prune: index } : {}),
+  });
+  const current = (user: string): CurrentUser | undefined => currentOf(report, user);
+  if (!index) return { current };
+  const done = feed.done;
+  const prune = decidePrune(index, {
+    maxPrune: config.maxPrune,
+    shard: config.shard,
+    done: done ? (user) => done.isPruned(user) : undefined,
+  });
+  const { scope, scopeActive, count, limit, targets, kept } = prune;
+  logger.info(
+    {
+      prune: {
+        scope,
+        scope_active: scopeActive,
+        leavers: count,
+        max_prune: limit,
+        to_send: targets.length,
+        kept,
+      },
+    },
+    "prune.planned",
+  );
+  return { current, prune };
 }
 
 /** Reads, plans and queues rows until the manifest ends or a stop is asked for. */
@@ -287,8 +343,9 @@ async function feedQueue(feed: FeedOptions, queue: UserQueue, ctx: FeedContext):
     ...(ctx.res.state ? { state: ctx.res.state } : {}),
     resume: ctx.config.resume === true,
     now: ctx.now,
+    ...(ctx.res.journal ? { journal: ctx.res.journal } : {}),
   });
-  for await (const { planned, hash, operations, unchanged } of plannedRows(feed)) {
+  for await (const { planned, hash, operations, unchanged, current } of plannedRows(feed)) {
     if (ctx.controller.draining) break;
     ctx.observer.planned?.(planned);
     for (const invalid of planned.invalid) ctx.reporter.report(invalidResult(invalid, ctx.now()));
@@ -296,7 +353,15 @@ async function feedQueue(feed: FeedOptions, queue: UserQueue, ctx: FeedContext):
     if (operations.length === 0) continue;
     ctx.res.rowIndex.write(planned.row, hash);
     await queue.push(userKey(planned.user), () =>
-      runner.run({ ...planned, operations }).catch((error: unknown) => ctx.controller.fail(error)),
+      runner.run({ ...planned, operations }, current).catch((error: unknown) => ctx.controller.fail(error)),
+    );
+  }
+  // --prune: the leavers after the manifest's rows, through the same queue, runner and limiters
+  for (const leaver of ctx.prune?.targets ?? []) {
+    if (ctx.controller.draining) break;
+    const row = pruneRow(leaver);
+    await queue.push(userKey(row.user), () =>
+      runner.run(row, leaverState(leaver)).catch((error: unknown) => ctx.controller.fail(error)),
     );
   }
 }
@@ -313,10 +378,17 @@ async function preflight(
   feed: FeedOptions,
   res: Resources,
   logger: Logger,
+  prune?: PrunePlan,
 ): Promise<void> {
+  if (prune?.over) {
+    logger.error({ max_prune: prune.limit, leavers: prune.count, scope: prune.scope }, "run.safety_stop");
+    throw new SafetyStopError(
+      `${prune.count} users of ${prune.scope} (${prune.scopeActive} active) would be pruned, more than --max-prune ${prune.maxPrune} allows (${prune.limit}): ${firstLeavers(prune)}. Nothing was sent. Check that the manifest holds the whole scope; if these leavers are meant, rerun with a higher --max-prune.`,
+    );
+  }
   const deletesPossible = feed.manifest.columns.includes("action");
   if (config.maxOperations === undefined && !deletesPossible) return;
-  let count = 0;
+  let count = prune?.targets.length ?? 0; // the leavers' deactivations are operations too
   const deletes: Operation[] = [];
   for await (const { operations } of plannedRows({ ...feed, onPlainPassword: () => {} }))
     for (const op of operations) {

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { RunConfig } from "../config.js";
 import { DependencyError } from "../errors.js";
+import { JournalWriter, journalPath } from "../journal/file.js";
 import { createLimiters, type Limiters } from "../limit/index.js";
 import { openResults, type ResultsWriter } from "../report/results.js";
 import { createTokenProvider, staticToken, type TokenProvider } from "../send/auth.js";
@@ -13,8 +14,8 @@ import type { RunDeps } from "./types.js";
 /**
  * Everything a run holds open, opened in one place and closed in one place on every path: the
  * token provider, the `--state` store, the limiters (with `--redis`, their connections), the HTTP
- * sender, the results file and its row index. If opening one fails, the ones already open are
- * closed before the error goes on.
+ * sender, the results file, its row index and (`--diff`) the journal. If opening one fails, the
+ * ones already open are closed before the error goes on.
  */
 export interface Resources {
   tokens: TokenProvider;
@@ -24,6 +25,8 @@ export interface Resources {
   executor: Executor;
   results: ResultsWriter;
   rowIndex: RowIndexWriter;
+  /** `--diff`: `<results>.journal.jsonl`, the values each change replaces (src/journal). */
+  journal?: JournalWriter;
   /** Closes everything still open, in reverse order; never throws (failures are logged). */
   close(): Promise<void>;
 }
@@ -93,8 +96,22 @@ export async function openResources(
       () => new RowIndexWriter(rowIndexPath(config.results), options.append),
     );
     closers.push({ name: "row index", close: () => rowIndex.close() });
+    const journal = config.diff
+      ? onDisk(config.results, () => new JournalWriter(journalPath(config.results), options.append))
+      : undefined;
+    if (journal) closers.push({ name: "journal", close: () => journal.close() });
 
-    return { tokens, ...(state ? { state } : {}), limiters, sender, executor, results, rowIndex, close };
+    return {
+      tokens,
+      ...(state ? { state } : {}),
+      limiters,
+      sender,
+      executor,
+      results,
+      rowIndex,
+      ...(journal ? { journal } : {}),
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

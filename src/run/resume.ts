@@ -43,10 +43,20 @@ export class RowIndexWriter {
   }
 }
 
-/** The operations a `--resume` finds done, per row, with the row's hash when it ran. */
+/**
+ * The operations a `--resume` finds done, per row, with the row's hash when it ran; and the
+ * `--prune` deactivations done, per user (a prune has no manifest row: row 0, target `prune`).
+ */
 export class DoneBook {
   readonly #rows = new Map<number, { hash: string | undefined; ops: Set<string> }>();
+  /** Lower-cased users whose prune (op `status`, target `prune`, row 0) is done. */
+  readonly #pruned = new Set<string>();
   #legacy = false;
+
+  /** Whether the deactivation of this leaver by `--prune` is done. */
+  isPruned(user: string): boolean {
+    return this.#pruned.has(user.toLowerCase());
+  }
 
   isDone(row: number, hash: string, op: string, target: string): boolean {
     const entry = this.#rows.get(row);
@@ -71,6 +81,11 @@ export class DoneBook {
     for await (const line of streamResults(resultsPath)) {
       const key = opKey(line.op, line.target);
       const done = line.outcome === "ok" || line.outcome === "unchanged";
+      if (isPruneLine(line)) {
+        if (done) book.#pruned.add(line.user.toLowerCase());
+        else book.#pruned.delete(line.user.toLowerCase());
+        continue;
+      }
       let entry = book.#rows.get(line.row);
       if (done) {
         if (!entry) book.#rows.set(line.row, (entry = { hash: undefined, ops: new Set() }));
@@ -94,6 +109,11 @@ export class DoneBook {
       if (entry && tab > 0) entry.hash = text.slice(tab + 1); // a later run's hash wins
     }
   }
+}
+
+/** A `--prune` deactivation: from Zoom, not from a manifest row (src/desired/prune.ts). */
+function isPruneLine(line: ResultLine): boolean {
+  return line.row === 0 && line.op === "status" && line.target === "prune";
 }
 
 function opKey(op: string, target: string): string {

@@ -1,4 +1,6 @@
+import type { CurrentUser } from "../desired/diff.js";
 import { DependencyError } from "../errors.js";
+import { journalEntry, type JournalEntry } from "../journal/entry.js";
 import type { Executor, ExecResult, RowExecutor } from "../send/execute.js";
 import { lookup, stateKey, type AccountState } from "../state/index.js";
 import type { Operation, Outcome, PlannedRow, ResultLine } from "../types.js";
@@ -14,7 +16,8 @@ import type { Reporter } from "./reporter.js";
  * 1. a stop was asked for: leave the rest of the row unreported, for `--resume`;
  * 2. an earlier operation of the row found no such user (404/1001): `skipped`;
  * 3. incremental sync (`--state`): the same fingerprint was applied before: `unchanged`;
- * 4. otherwise sent through the executor (limiter, retries), and its result reported.
+ * 4. otherwise journaled (`--diff`: the values it replaces, src/journal), sent through the
+ *    executor (limiter, retries), and its result reported.
  *
  * An operation that reached the network is always reported, even when the run stops while it is
  * in flight; one the stop caught before it was sent is not (a `--resume` sends it).
@@ -28,6 +31,8 @@ export interface RowRunnerOptions {
   /** `--resume`: an interrupted password change may already have been applied. */
   resume: boolean;
   now: () => number;
+  /** `--diff`: the journal of replaced values, written before each request leaves. */
+  journal?: { write(entry: JournalEntry): void };
 }
 
 export class RowRunner {
@@ -37,7 +42,8 @@ export class RowRunner {
     this.#o = options;
   }
 
-  async run(row: PlannedRow): Promise<void> {
+  /** `current`: what Zoom held for the row's user before the run (`--diff`), for the journal. */
+  async run(row: PlannedRow, current?: CurrentUser): Promise<void> {
     let skip: { outcome: "skipped" | "deferred"; message: string; until?: string } | undefined;
     let target: string | undefined; // the user's email after an `email` operation of this row
     const session = this.#o.executor.row(); // one background listing per user per row
@@ -54,6 +60,7 @@ export class RowRunner {
         this.#report(op, { outcome: "unchanged", message: "Unchanged since the last successful sync." });
         continue;
       }
+      this.#o.journal?.write(journalEntry(op, current, this.#o.now()));
       const result = await this.#send(session, target ? { ...op, user: target } : op);
       if (result.attempts === 0 && this.#o.controller.draining) return; // stopped before it was sent
       this.#report(op, result);

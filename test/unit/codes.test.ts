@@ -62,6 +62,7 @@ describe("the E_ code table", () => {
     expect(Object.fromEntries(Object.entries(LEADS_TO).map(([k, v]) => [k, v.exit]))).toEqual({
       invalid: EXIT.someFailed,
       failed: EXIT.someFailed,
+      skipped: EXIT.someFailed,
       usage: EXIT.usage,
       auth: EXIT.auth,
       safety: EXIT.safetyStop,

@@ -148,7 +148,7 @@ describe("the public surface", () => {
 
   it("the commands", async () => {
     const commands = [...(await help(["--help"])).matchAll(/^\s+zoom-bulk ([a-z]+)/gm)].map((m) => m[1]);
-    expect(commands.slice(0, 6)).toEqual(["run", "validate", "plan", "report", "job", "sandbox"]);
+    expect(commands.slice(0, 7)).toEqual(["run", "validate", "plan", "undo", "report", "job", "sandbox"]);
   });
 
   const common = ["--help", "--version"];
@@ -165,10 +165,12 @@ describe("the public surface", () => {
       "--max-deletes",
       "--max-failure-rate",
       "--max-operations",
+      "--max-prune",
       "--only",
       "--plan",
       "--progress",
       "--progress-interval",
+      "--prune",
       "--redis",
       "--redis-prefix",
       "--report",
@@ -176,6 +178,7 @@ describe("the public surface", () => {
       "--results",
       "--resume",
       "--sandbox",
+      "--scope",
       "--shard",
       "--share",
       "--state",
@@ -198,10 +201,28 @@ describe("the public surface", () => {
       "--json",
       "--log-file",
       "--log-level",
+      "--max-prune",
       "--only",
       "--plan",
+      "--prune",
       "--request-timeout",
       "--sandbox",
+      "--scope",
+      "--share",
+    ],
+    undo: [
+      "--concurrency",
+      "--log-file",
+      "--log-level",
+      "--max-deletes",
+      "--max-failure-rate",
+      "--plan",
+      "--progress",
+      "--progress-interval",
+      "--redis",
+      "--redis-prefix",
+      "--request-timeout",
+      "--resume",
       "--share",
     ],
     sandbox: [
@@ -224,6 +245,7 @@ describe("the public surface", () => {
   it("the log event names", () => {
     expect(logEvents()).toEqual([
       "auth.renew",
+      "desired.list_restarted",
       "limit.ceiling",
       "limit.daily",
       "limit.redis.error",
@@ -234,6 +256,7 @@ describe("the public surface", () => {
       "op.retry",
       "op.sent",
       "op.timeout",
+      "prune.planned",
       "results.unwritten",
       "run.close_failed",
       "run.finished",

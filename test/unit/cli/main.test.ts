@@ -48,7 +48,7 @@ describe("the command line's wiring (no run is started)", () => {
     const cases: [string[], RegExp][] = [
       [
         ["rn", "m.csv"],
-        /^zoom-bulk: Unknown command "rn"\. Did you mean "run"\? Commands: run, validate, plan, report, job, sandbox/,
+        /^zoom-bulk: Unknown command "rn"\. Did you mean "run"\? Commands: run, validate, plan, undo, report, job, sandbox/,
       ],
       [["valdate", "m.csv"], /Did you mean "validate"\?/],
       [
