@@ -1,12 +1,13 @@
 import type { Logger } from "pino";
-import type { Limiters } from "../limit/index.js";
+import type { RunConfig } from "../config.js";
+import { createLimiters, type Limiters } from "../limit/index.js";
 import { silentLogger } from "../log.js";
-import type { TokenProvider } from "../send/auth.js";
+import { tokenProviderFor, type TokenProvider } from "../send/auth.js";
 import { NEVER, sleep } from "../send/flight.js";
 import { runOperation, type LoopDeps } from "../send/loop.js";
 import type { ExecResult } from "../send/outcome.js";
 import { decideRetry, type RetryPolicy } from "../send/retry.js";
-import type { Sender } from "../send/sender.js";
+import { createSender, type Sender } from "../send/sender.js";
 import type { Operation } from "../types.js";
 import { ENDPOINTS } from "../zoom/endpoints.js";
 import type { Label } from "../zoom/labels.js";
@@ -65,3 +66,56 @@ export function createReadClient(options: ReadClientOptions): ReadClient {
 
 /** Limiters as `createReadClient` needs them (re-exported for callers building their own). */
 export type ReadLimiters = Pick<Limiters, "schedule" | "noteRateLimited" | "stopLabel" | "isStopped">;
+
+/** Response bound for List users pages of 2000 users (about 0.5 KB each). */
+export const READ_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A read client with its own tokens, limiters and sender, for reads made before or without a run
+ * (`zoom-bulk plan`, `zoom-bulk undo`'s look at the backgrounds): paced by the run's plan and share
+ * (with `--redis`, the shared budget). Wrong credentials stop here (AuthError, exit 3). `close`
+ * closes the sender and the limiters.
+ */
+export async function openReadClient(
+  config: Pick<RunConfig, "zoom" | "plan" | "share"> & {
+    concurrency?: number | undefined;
+    redis?: RunConfig["redis"] | undefined;
+    requestTimeoutMs?: number | undefined;
+  },
+  deps: { logger: Logger; stage: string; limitsScale?: number | undefined; signal?: AbortSignal | undefined },
+): Promise<{ client: ReadClient; close(): Promise<void> }> {
+  const tokens = tokenProviderFor(config.zoom);
+  await tokens.get();
+  const limiters = createLimiters({
+    plan: config.plan,
+    share: config.share,
+    ...(config.concurrency ? { concurrency: config.concurrency } : {}),
+    ...(deps.limitsScale ? { limitsScale: deps.limitsScale } : {}),
+    ...(config.redis ? { redis: config.redis } : {}),
+    logger: deps.logger.child({ stage: "limit" }),
+  });
+  const sender = createSender({
+    apiUrl: config.zoom.apiUrl,
+    tokens,
+    maxResponseBytes: READ_MAX_RESPONSE_BYTES,
+    ...(config.requestTimeoutMs ? { requestTimeoutMs: config.requestTimeoutMs } : {}),
+  });
+  const close = async (): Promise<void> => {
+    await sender.close();
+    await limiters.stop();
+  };
+  try {
+    await limiters.ready();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const client = createReadClient({
+    sender,
+    limiters,
+    tokens,
+    logger: deps.logger.child({ stage: deps.stage }),
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
+  return { client, close };
+}

@@ -10,16 +10,13 @@
  */
 import type { Logger } from "pino";
 import type { ZoomTarget } from "../config.js";
-import { createLimiters, type Limiters } from "../limit/index.js";
 import { silentLogger } from "../log.js";
 import { plannerFor, type PlanContext } from "../plan/index.js";
 import { openManifest, type ManifestOptions } from "../read/index.js";
-import { createTokenProvider, staticToken } from "../send/auth.js";
-import { createSender } from "../send/sender.js";
 import type { PlannedRow } from "../types.js";
 import { ENDPOINTS } from "../zoom/endpoints.js";
 import { LABELS, PLAN_LIMITS, type Label, type Plan } from "../zoom/labels.js";
-import { createReadClient, type ReadClient } from "./client.js";
+import { openReadClient } from "./client.js";
 import { diffRow, type FieldChange } from "./diff.js";
 import { collectNames, decidePrune, PruneIndex, type PruneCandidate } from "./prune.js";
 import type { PruneLimit, PruneScope } from "./scope.js";
@@ -128,9 +125,6 @@ export interface PrunePlanSummary {
 /** How many users the totals name (the rest are counted). */
 export const FIRST_NAMED = 20;
 
-/** Response bound for List users pages of 2000 users (about 0.5 KB each). */
-export const READ_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
-
 export async function planDesired(
   config: DesiredPlanConfig,
   deps: DesiredPlanDeps = {},
@@ -154,37 +148,15 @@ export async function planDesired(
       ? new PruneIndex(config.scope, await collectNames(manifest, config.transform))
       : undefined;
 
-  const { zoom } = config;
-  const tokens =
-    zoom.auth.kind === "token"
-      ? staticToken(zoom.auth.token)
-      : createTokenProvider({ oauthUrl: zoom.oauthUrl, ...zoom.auth });
-  await tokens.get(); // wrong credentials stop here (AuthError, exit 3)
-  const limiters: Limiters = createLimiters({
-    plan: config.plan,
-    share: config.share,
-    ...(config.concurrency ? { concurrency: config.concurrency } : {}),
-    ...(deps.limitsScale ? { limitsScale: deps.limitsScale } : {}),
-    logger: logger.child({ stage: "limit" }),
+  const { client, close } = await openReadClient(config, {
+    logger,
+    stage: "desired.read",
+    limitsScale: deps.limitsScale,
+    signal: deps.signal,
   });
-  const sender = createSender({
-    apiUrl: zoom.apiUrl,
-    tokens,
-    maxResponseBytes: READ_MAX_RESPONSE_BYTES,
-    ...(config.requestTimeoutMs ? { requestTimeoutMs: config.requestTimeoutMs } : {}),
-  });
-  let client: ReadClient;
   let report: ReadReport;
   const readStart = now();
   try {
-    await limiters.ready();
-    client = createReadClient({
-      sender,
-      limiters,
-      tokens,
-      logger: logger.child({ stage: "desired.read" }),
-      ...(deps.signal ? { signal: deps.signal } : {}),
-    });
     const light = PLAN_LIMITS[config.plan].light;
     report = await readCurrent(wanted, client, {
       lookupPerSecond: (light.limit * config.share * (deps.limitsScale ?? 1) * 1000) / light.windowMs,
@@ -193,8 +165,7 @@ export async function planDesired(
       ...deps.read,
     });
   } finally {
-    await sender.close();
-    await limiters.stop();
+    await close();
   }
   const readMs = now() - readStart;
   wanted.users.clear();

@@ -4,7 +4,7 @@ import { DependencyError } from "../errors.js";
 import { JournalWriter, journalPath } from "../journal/file.js";
 import { createLimiters, type Limiters } from "../limit/index.js";
 import { openResults, type ResultsWriter } from "../report/results.js";
-import { createTokenProvider, staticToken, type TokenProvider } from "../send/auth.js";
+import { tokenProviderFor, type TokenProvider } from "../send/auth.js";
 import { createExecutor, type Executor } from "../send/execute.js";
 import { createSender, type Sender } from "../send/sender.js";
 import { accountScope, openLevelState, openRedisState, type AccountState } from "../state/index.js";
@@ -48,11 +48,7 @@ export async function openResources(
     closers.length = 0;
   };
   try {
-    const { zoom } = config;
-    const tokens =
-      zoom.auth.kind === "token"
-        ? staticToken(zoom.auth.token)
-        : createTokenProvider({ oauthUrl: zoom.oauthUrl, ...zoom.auth });
+    const tokens = tokenProviderFor(config.zoom);
     // Wrong credentials stop the run here, before anything is sent. An incremental sync may have
     // nothing to send at all, so it asks for a token only when it first needs one.
     if (!config.state) await tokens.get();
@@ -73,7 +69,7 @@ export async function openResources(
     await limiters.ready(); // an unreachable --redis stops the run here, before sending
 
     const sender = createSender({
-      apiUrl: zoom.apiUrl,
+      apiUrl: config.zoom.apiUrl,
       tokens,
       ...(config.requestTimeoutMs ? { requestTimeoutMs: config.requestTimeoutMs } : {}),
     });

@@ -1,5 +1,6 @@
 import type { Dispatcher } from "undici";
 import { AuthError, ConfigError } from "../errors.js";
+import type { ZoomTarget } from "../config.js";
 import { TokenEndpoint } from "./token-endpoint.js";
 
 /**
@@ -132,4 +133,11 @@ export function isLoopback(hostname: string): boolean {
   return (
     parts.length === 4 && parts[0] === "127" && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)
   );
+}
+
+/** The token provider a Zoom target's credentials call for: renewable (S2S OAuth) or a ready token. */
+export function tokenProviderFor(zoom: ZoomTarget): TokenProvider {
+  return zoom.auth.kind === "token"
+    ? staticToken(zoom.auth.token)
+    : createTokenProvider({ oauthUrl: zoom.oauthUrl, ...zoom.auth });
 }

@@ -1,12 +1,9 @@
 import type { Logger } from "pino";
 import type { RunConfig } from "../config.js";
-import { createReadClient } from "../desired/client.js";
+import { openReadClient } from "../desired/client.js";
 import { readOp } from "../desired/read.js";
-import { createLimiters } from "../limit/index.js";
 import { silentLogger } from "../log.js";
-import { createTokenProvider, staticToken } from "../send/auth.js";
 import { virtualBackgrounds } from "../send/backgrounds.js";
-import { createSender } from "../send/sender.js";
 import type { Listing } from "./plan.js";
 
 /**
@@ -23,35 +20,13 @@ export async function readListings(
 ): Promise<Map<string, Listing>> {
   const listings = new Map<string, Listing>();
   if (users.size === 0) return listings;
-  const logger = deps.logger ?? silentLogger;
-  const { zoom } = config;
-  const tokens =
-    zoom.auth.kind === "token"
-      ? staticToken(zoom.auth.token)
-      : createTokenProvider({ oauthUrl: zoom.oauthUrl, ...zoom.auth });
-  await tokens.get(); // wrong credentials stop here (AuthError, exit 3)
-  const limiters = createLimiters({
-    plan: config.plan,
-    share: config.share,
-    ...(config.concurrency ? { concurrency: config.concurrency } : {}),
-    ...(deps.limitsScale ? { limitsScale: deps.limitsScale } : {}),
-    ...(config.redis ? { redis: config.redis } : {}),
-    logger: logger.child({ stage: "limit" }),
-  });
-  const sender = createSender({
-    apiUrl: zoom.apiUrl,
-    tokens,
-    ...(config.requestTimeoutMs ? { requestTimeoutMs: config.requestTimeoutMs } : {}),
+  const { client, close } = await openReadClient(config, {
+    logger: deps.logger ?? silentLogger,
+    stage: "undo.read",
+    limitsScale: deps.limitsScale,
+    signal: deps.signal,
   });
   try {
-    await limiters.ready();
-    const client = createReadClient({
-      sender,
-      limiters,
-      tokens,
-      logger: logger.child({ stage: "undo.read" }),
-      ...(deps.signal ? { signal: deps.signal } : {}),
-    });
     const queue = [...users];
     const worker = async (): Promise<void> => {
       for (let user = queue.shift(); user !== undefined; user = queue.shift()) {
@@ -66,8 +41,7 @@ export async function readListings(
     };
     await Promise.all(Array.from({ length: Math.min(16, queue.length) }, worker));
   } finally {
-    await sender.close();
-    await limiters.stop();
+    await close();
   }
   return listings;
 }
