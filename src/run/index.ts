@@ -360,6 +360,7 @@ async function feedQueue(feed: FeedOptions, queue: UserQueue, ctx: FeedContext):
   for (const leaver of ctx.prune?.targets ?? []) {
     if (ctx.controller.draining) break;
     const row = pruneRow(leaver);
+    ctx.observer.planned?.(row); // the progress display counts it as planned work
     await queue.push(userKey(row.user), () =>
       runner.run(row, leaverState(leaver)).catch((error: unknown) => ctx.controller.fail(error)),
     );
