@@ -5,7 +5,7 @@ import { LABEL_NAMES, type Label } from "../zoom/labels.js";
 import { AdaptiveController, type AdaptiveOptions } from "./adaptive.js";
 import { concurrencyFor, initialConcurrency, meanLatency } from "./concurrency.js";
 import type { RateLimitInfo } from "./headers.js";
-import type { Pacer } from "./pacer.js";
+import type { Confirm, Pacer } from "./pacer.js";
 import { Semaphore } from "./semaphore.js";
 import { StartStats, type StartsPerSecond } from "./stats.js";
 import type { WindowRule } from "./window.js";
@@ -105,13 +105,13 @@ export class Lane {
     let sent: Sent | undefined;
     let started: Promise<Sent> | undefined;
     const start: Start = () =>
-      (started ??= this.start(signal).then(() => {
+      (started ??= this.start(signal).then((confirm) => {
         began = performance.now();
         let recorded = false;
         return (sent = () => {
           if (recorded) return;
           recorded = true;
-          this.confirm();
+          this.record(confirm);
         });
       }));
     try {
@@ -123,10 +123,10 @@ export class Lane {
     }
   }
 
-  private async start(signal: AbortSignal | undefined): Promise<void> {
+  private async start(signal: AbortSignal | undefined): Promise<Confirm> {
     await this.turn.acquire(signal);
     try {
-      await this.o.pacer.acquire(this.ruleFor, signal, this.closing.signal);
+      return await this.o.pacer.acquire(this.ruleFor, signal, this.closing.signal);
     } catch (error) {
       // The shared store failed (Redis down, frozen, refusing): every request waiting behind this
       // one would wait for the same deadline in turn. They fail now, with the same error.
@@ -145,9 +145,9 @@ export class Lane {
    * connection (a new one, or one the pool had busy) is counted from when it really left, where
    * Zoom counts it on arrival, not from when the window let it go.
    */
-  private confirm(): void {
+  private record(confirm: Confirm): void {
     const at = performance.now();
-    this.o.pacer.confirm(at);
+    confirm(at);
     this.starts.record(at, this.o.wallClock());
   }
 

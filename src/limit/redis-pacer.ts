@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { sleep } from "./abort.js";
-import type { Pacer } from "./pacer.js";
+import type { Confirm, Pacer } from "./pacer.js";
 import type { RedisConnection } from "./redis.js";
 import { spacingMs, type WindowRule } from "./window.js";
 
@@ -24,11 +24,17 @@ const LATE_WARNING = 3;
  * half of `safetyMs` covers the rest of the jitter between the reserved time and the arrival at
  * Zoom. A process that keeps waking late logs `limit.redis.late` (give it CPU, or raise
  * `safetyMs`).
+ *
+ * **Late departures are moved.** A request that leaves its process later than that (it waited
+ * for a connection) has its reserved start moved to when it was written to its socket, in one
+ * more call for that request only, so later reservations of every process count it where Zoom will.
  */
 
 export class RedisPacer implements Pacer {
   /** Reservations given back because the process woke too late to use them. */
   lateStarts = 0;
+  /** Reserved starts moved later because their request left late (waiting for a connection). */
+  movedStarts = 0;
   private readonly keys: [string, string];
   /** The shortest round trip to Redis seen, ms: the part of a round trip that is not lateness. */
   private minRttMs = Infinity;
@@ -52,7 +58,7 @@ export class RedisPacer implements Pacer {
     ruleFor: (now: number) => WindowRule,
     signal?: AbortSignal,
     stop?: AbortSignal,
-  ): Promise<void> {
+  ): Promise<Confirm> {
     let drop = "";
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
@@ -67,8 +73,9 @@ export class RedisPacer implements Pacer {
       // How late the request leaves, at most: counted from when this process asked, less the
       // shortest one-way trip to Redis, so an answer that sat unread while the process was
       // descheduled counts as lateness too.
-      const late = this.now() - asked - this.minRttMs / 2 - waitMs;
-      if (late <= rule.safetyMs / 2) return;
+      const due = asked + this.minRttMs / 2 + waitMs;
+      const late = this.now() - due;
+      if (late <= rule.safetyMs / 2) return (at) => this.confirmAt(member, at - due, rule);
       drop = member;
       this.lateStarts++;
       if (attempt === LATE_WARNING)
@@ -77,6 +84,21 @@ export class RedisPacer implements Pacer {
           "limit.redis.late",
         );
     }
+  }
+
+  /**
+   * The request reserved as `member` left `lateMs` after its reserved time. Within half the margin
+   * the reservation stands. Later (it waited for a connection: a TLS handshake to Zoom takes
+   * 100 ms or more), the reserved start is moved to when it left, so every process's next
+   * reservations count it where Zoom will: one more round trip, only for such a request, not
+   * awaited (a failure is logged; the reservation then stands).
+   */
+  private confirmAt(member: string, lateMs: number, rule: WindowRule): void {
+    if (lateMs <= rule.safetyMs / 2) return;
+    this.movedStarts++;
+    this.connection.client
+      .zadd(this.keys[0], "XX", "INCR", lateMs.toFixed(3), member)
+      .catch((error: unknown) => this.logger?.warn({ key: this.keys[0], err: error }, "limit.redis.error"));
   }
 
   /** One round trip: the script, with the deadline and error mapping of RedisConnection. */
@@ -96,11 +118,6 @@ export class RedisPacer implements Pacer {
       stop?.throwIfAborted(); // closed by stop(): the stop's reason, not a Redis failure
       throw this.connection.failure(error, "could not reserve a start");
     }
-  }
-
-  confirm(): void {
-    // The start was recorded at its reservation, on Redis' clock; `acquire` made sure the process
-    // woke for it in time. Confirming it would cost a second round trip.
   }
 
   recentStarts(): undefined {

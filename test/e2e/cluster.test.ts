@@ -91,6 +91,38 @@ describe("limiters sharing one budget through Redis", () => {
     }
   });
 
+  it("moves a reserved start to when its request left, when it left late (waiting for a connection)", async () => {
+    // Business Light × 0.025 = 2 per window, spaced ~512 ms. A's request leaves 300 ms after its
+    // reservation; B's second start is then counted from A's real start: at least 300 + 1025 ms
+    // after A's reservation, not 1025 ms.
+    const options = {
+      plan: "business" as const,
+      share: 0.025,
+      redis: { url: redis.url, prefix: "zb-test-late" },
+    };
+    const [a, b] = [createLimiters(options), createLimiters(options)] as [Limiters, Limiters];
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      let reservedA = 0;
+      await a.scheduleWithStart("light", async (start) => {
+        const sent = await start();
+        reservedA = performance.now();
+        await new Promise((r) => setTimeout(r, 300)); // connecting
+        sent();
+      });
+      await new Promise((r) => setTimeout(r, 20)); // the move is one round trip, not awaited
+      const startsB: number[] = [];
+      for (let i = 0; i < 2; i++)
+        await b.scheduleWithStart("light", async (start) => {
+          (await start())();
+          startsB.push(performance.now());
+        });
+      expect((startsB[1] as number) - reservedA).toBeGreaterThanOrEqual(1300);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
   it("refuses a URL that is not redis:// with a ConfigError naming --redis", () => {
     for (const url of ["http://x", "not a url"])
       expect(() => createLimiters({ plan: "pro", share: 0.8, redis: { url } })).toThrow(ConfigError);
