@@ -20,7 +20,7 @@ import { openReadClient } from "./client.js";
 import { diffRow, type FieldChange } from "./diff.js";
 import { collectNames, decidePrune, PruneIndex, type PruneCandidate } from "./prune.js";
 import type { PruneLimit, PruneScope } from "./scope.js";
-import { currentOf, readCurrent, Wanted, type ReadOptions, type ReadReport } from "./read.js";
+import { currentOf, readCurrent, readPaces, Wanted, type ReadOptions, type ReadReport } from "./read.js";
 
 export interface DesiredPlanConfig {
   manifest: string;
@@ -157,9 +157,8 @@ export async function planDesired(
   let report: ReadReport;
   const readStart = now();
   try {
-    const light = PLAN_LIMITS[config.plan].light;
     report = await readCurrent(wanted, client, {
-      lookupPerSecond: (light.limit * config.share * (deps.limitsScale ?? 1) * 1000) / light.windowMs,
+      ...readPaces(config.plan, config.share, deps.limitsScale),
       logger: logger.child({ stage: "desired.read" }),
       ...(pruneIndex ? { prune: pruneIndex } : {}),
       ...deps.read,

@@ -4,17 +4,32 @@
  * 1. `collectWanted`: a first pass over the planned rows notes each user (lower-cased email or
  *    id) and what the list cannot tell about it: profile fields List users lacks (one GET user,
  *    Light) and backgrounds (one GET settings, Medium).
- * 2. `readCurrent`: List users (Medium) per status (active, inactive, pending: the chains run side
- *    by side, as each page's token comes from the one before), `include_fields=custom_attributes`,
- *    following `next_page_token`, with the largest page size that works: 2000 (the spec) first,
- *    300 (the pagination guide) when Zoom refuses it; a Zoom that caps it answers fewer users and
- *    says so in `page_size`, and the same query goes on (Zoom wants the same parameters with the
- *    token). Only users the manifest names are kept, so memory follows the manifest, not the
- *    account (zoom-api.md §2 "List users").
+ * 2. `readCurrent`: List users (Medium) per status (active, inactive, pending, side by side),
+ *    `include_fields=custom_attributes`, with the largest page size that works: 2000 (the spec)
+ *    first, 300 (the pagination guide) when Zoom refuses it; a Zoom that caps it answers fewer
+ *    users and says so in `page_size`. Only users the manifest names are kept, so memory follows
+ *    the manifest, not the account (zoom-api.md §2 "List users").
+ *    Page 1 tells `page_count`; pages 2..page_count are then asked by `page_number` (deprecated,
+ *    still honoured), at most `ReadOptions.pagesInFlight` at once over the three statuses, so
+ *    the Medium limiter, not the round trip, sets the pace (`fetchPages`). Page 1 itself is asked
+ *    without `page_number` (its default is 1), so it is the same request a token chain starts
+ *    from. A Zoom that ignores `page_number` (an answer with another `page_number`, or page 1's
+ *    first user again) or refuses it (400) is noted once (`desired.page_number_ignored`) and the
+ *    listings follow `next_page_token` from page 1, one page per round trip, as Zoom wants (the
+ *    same query with the token).
+ *    An offset listing can shift when users are removed, (de)activated or re-ordered while it
+ *    runs: a user may be read twice (kept once: users are keyed by email or id) or missed. A
+ *    missed user counts as absent, which is safe here: `--prune` only deactivates users the
+ *    listing saw (prune.ts), never one it missed; a missed user's row is sent as if the user were
+ *    absent: a profile PATCH with all the row's fields (Zoom applies them, the user exists), a
+ *    create that Zoom refuses with 409/1005, which the row runner reports `unchanged` and goes
+ *    on with the rest of the row as an update (send/create.ts, run/row-runner.ts). The one loss:
+ *    a delete or disassociate row of a missed user reads "already gone" (`unchanged`) and is
+ *    not sent; the next run sends it.
  *    A manifest small beside its account (a few movers in 1,000,000 users) is instead looked up
  *    user by user (GET user, Light) when the first page shows that to be quicker
- *    (`ReadOptions.lookupPerSecond`): pages follow one another, so listing takes pages × latency
- *    whatever the budget.
+ *    (`ReadOptions.lookupPerSecond`, against `listPerSecond` for the pages side by side, else one
+ *    page per round trip).
  * 3. Then GET user and GET settings only where step 1 asked for them, a bounded number at once
  *    (the limiters pace them).
  *
@@ -29,10 +44,12 @@
  * Every request goes through the retry loop and the limiters (src/desired/client.ts).
  */
 import type { Logger } from "pino";
+import { Semaphore } from "../limit/semaphore.js";
 import { virtualBackgrounds } from "../send/backgrounds.js";
 import { DependencyError } from "../errors.js";
 import type { Operation, PlannedRow } from "../types.js";
 import type { EndpointName } from "../zoom/endpoints.js";
+import { PLAN_LIMITS, type Plan } from "../zoom/labels.js";
 import type { ReadAnswer, ReadClient } from "./client.js";
 import type { CurrentUser } from "./diff.js";
 import type { PruneIndex } from "./prune.js";
@@ -117,6 +134,20 @@ export const STATUSES = ["active", "inactive", "pending"] as const;
 /** Times one status's listing starts again after Zoom refused its page token as expired. */
 export const MAX_LIST_RESTARTS = 3;
 
+/**
+ * List users pages asked by `page_number` in flight at once, over the statuses. The Medium limiter
+ * paces them and holds its own bound (rate × latency); this one only keeps the answers held in
+ * memory bounded (a page of 2000 users is about 1 MB) while staying above what the budget needs:
+ * 60/s × 0.15 s ≈ 9 on Business at 150 ms, 32 still fill it at 0.5 s.
+ */
+export const PAGES_IN_FLIGHT = 32;
+
+/**
+ * Users in the pages in flight, at most: 32 pages of 300. Pages of 2000 (about 1 MB of JSON each,
+ * several times that parsed) get 4 at once, which keeps a 100,000-user read under 200 MB.
+ */
+export const PAGE_USERS_IN_FLIGHT = PAGES_IN_FLIGHT * 300;
+
 /** The profile of a user the list shows nothing of that the manifest sets (shared, never written). */
 const NOTHING: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
@@ -128,6 +159,22 @@ export interface ReadOptions {
   /** GET user / GET settings in flight at once (the limiters pace them); default 64. */
   concurrency?: number;
   /**
+   * Ask pages 2..page_count by `page_number`, side by side; default true. False: follow
+   * `next_page_token` only, one page per round trip (what a Zoom that ignores `page_number` gets).
+   */
+  pageNumbers?: boolean;
+  /**
+   * List users pages asked by `page_number` in flight at once; default `PAGES_IN_FLIGHT`, fewer
+   * for large pages (`PAGE_USERS_IN_FLIGHT` users at most, but 2 pages at least).
+   */
+  pagesInFlight?: number;
+  /**
+   * The pace of List users (Medium: the plan's limit × share), requests per second. With
+   * `lookupPerSecond`, the choice between looking users up and listing counts the pages as read
+   * at this pace (by `page_number`); default: one page per round trip (a token chain).
+   */
+  listPerSecond?: number;
+  /**
    * The pace of per-user reads (GET user, Light: the plan's limit × share), requests per second.
    * When set, a manifest small beside its account is read user by user when that is quicker than
    * listing the account (judged after the first page). Default: always list.
@@ -137,7 +184,7 @@ export interface ReadOptions {
   onPage?: (status: string, users: number) => void;
   /** `--prune`: shown every active user listed; the whole account is then listed. */
   prune?: PruneIndex;
-  /** Listings restarted after an expired page token are logged here. */
+  /** Listings restarted after an expired page token, and a Zoom ignoring `page_number`, are logged here. */
   logger?: Logger;
 }
 
@@ -183,16 +230,78 @@ export async function readCurrent(
     restarts: 0,
   };
   let decided: Promise<number> | undefined;
+  const most = Math.max(1, options.pagesInFlight ?? PAGES_IN_FLIGHT);
+  const slots = new Semaphore(most);
+  /** Cleared when Zoom ignored or refused `page_number`: every listing follows tokens then. */
+  let byPageNumber = options.pageNumbers ?? true;
 
-  const page = (status: string, size: number, token?: string): Promise<ReadAnswer> =>
+  const page = (status: string, size: number, token?: string, pageNumber?: number): Promise<ReadAnswer> =>
     client.get(
       readOp("listUsers", "", {
         status,
         page_size: String(size),
         include_fields: "custom_attributes",
         ...(token ? { next_page_token: token } : {}),
+        ...(pageNumber !== undefined ? { page_number: String(pageNumber) } : {}),
       }),
     );
+
+  /** A page's users: counted, kept when the manifest names them, shown to the prune index. */
+  function take(status: string, body: ListBody, count = true): void {
+    const users = Array.isArray(body.users) ? body.users : [];
+    for (const item of users) {
+      if (status === "active") options.prune?.consider(item);
+      keep(item);
+    }
+    if (!count) return;
+    report.pages++;
+    if (typeof body.page_size === "number") report.pageSize = Math.min(report.pageSize, body.page_size);
+    options.onPage?.(status, users.length);
+  }
+
+  /**
+   * One status's listing: page 1, then pages 2..page_count by `page_number` side by side; the
+   * token chain from page 1 when there is one page, or when Zoom does not honour `page_number`.
+   */
+  async function listing(status: string, first?: { answer: ReadAnswer; size: number }): Promise<void> {
+    const opened = first ?? (await firstPage(status));
+    if (!opened.answer.ok || !byPageNumber) return chain(status, opened);
+    const body = opened.answer.body as ListBody;
+    const more = typeof body.next_page_token === "string" && body.next_page_token !== "";
+    const count =
+      typeof body.page_count === "number" && Number.isSafeInteger(body.page_count) ? body.page_count : 0;
+    if (!more || count <= 1) return chain(status, opened);
+    take(status, body);
+    // pages by offset: the size Zoom answered with, so each page starts where page_count counted it
+    const size =
+      typeof body.page_size === "number" && body.page_size >= 1
+        ? Math.min(body.page_size, opened.size)
+        : opened.size;
+    slots.resize(Math.min(most, Math.max(2, Math.floor(PAGE_USERS_IN_FLIGHT / size))));
+    const ignored = await fetchPages({
+      status,
+      pageCount: count,
+      firstUser: userKey(body.users?.[0]),
+      slots,
+      fetch: (n) => page(status, size, undefined, n),
+      take: (answer) => take(status, answer),
+      stopped: () => !byPageNumber,
+    });
+    if (ignored === undefined) {
+      report.accountUsers += typeof body.total_records === "number" ? body.total_records : 0;
+      return;
+    }
+    if (byPageNumber) {
+      byPageNumber = false;
+      options.logger?.warn({ status, reason: ignored }, "desired.page_number_ignored");
+    }
+    // page 1's token chain; page 1 is shown to the prune index again, after its count restarts
+    if (status === "active" && options.prune) {
+      options.prune.restarted();
+      take(status, body, false);
+    }
+    return chain(status, opened, true);
+  }
 
   /** The first page: the first chain probes the large size; the others wait for its verdict. */
   async function firstPage(status: string): Promise<{ answer: ReadAnswer; size: number }> {
@@ -211,12 +320,17 @@ export async function readCurrent(
     return { answer: await page(status, fallback), size: fallback };
   }
 
-  async function chain(status: string, first?: { answer: ReadAnswer; size: number }): Promise<void> {
-    const opened = first ?? (await firstPage(status));
+  /** Follows `next_page_token` from page 1 (`taken`: page 1's users were taken already). */
+  async function chain(
+    status: string,
+    opened: { answer: ReadAnswer; size: number },
+    taken = false,
+  ): Promise<void> {
     const size = opened.size;
     let answer = opened.answer;
     let token: string | undefined; // the token the answer was asked with
     let restarts = 0;
+    let skip = taken;
     for (;;) {
       if (!answer.ok && token !== undefined && expiredToken(answer)) {
         if (restarts === MAX_LIST_RESTARTS)
@@ -240,16 +354,10 @@ export async function readCurrent(
           answer.result.fatal,
         );
       const body = answer.body as ListBody;
-      report.pages++;
-      if (typeof body.page_size === "number") report.pageSize = Math.min(report.pageSize, body.page_size);
+      if (!skip) take(status, body);
+      skip = false;
       if (body.next_page_token === undefined || body.next_page_token === "")
         report.accountUsers += typeof body.total_records === "number" ? body.total_records : 0;
-      const users = Array.isArray(body.users) ? body.users : [];
-      for (const item of users) {
-        if (status === "active") options.prune?.consider(item);
-        keep(item);
-      }
-      options.onPage?.(status, users.length);
       const next = body.next_page_token;
       if (typeof next !== "string" || next === "") return;
       token = next;
@@ -297,26 +405,30 @@ export async function readCurrent(
   if (
     options.prune === undefined &&
     options.lookupPerSecond !== undefined &&
-    lookupIsQuicker(opened, wanted, options.lookupPerSecond)
+    lookupIsQuicker(opened, wanted, options.lookupPerSecond, options.listPerSecond, byPageNumber)
   ) {
     const body = (opened.answer as { body: unknown }).body as ListBody;
     report.pages++;
     report.accountUsers = typeof body.total_records === "number" ? body.total_records : 0;
     for (const item of body.users ?? []) keep(item); // page 1's users need no look-up
     await lookUp(wanted, report, client, options.concurrency ?? 64);
-  } else await Promise.all(STATUSES.map((status) => chain(status, status === "active" ? opened : undefined)));
+  } else
+    await Promise.all(STATUSES.map((status) => listing(status, status === "active" ? opened : undefined)));
   await details(wanted, report, client, options.concurrency ?? 64);
   return report;
 }
 
 /**
  * Whether looking up the manifest's users one by one (at `perSecond`, the Light pace) beats
- * listing the rest of the account page by page (each page as long as the first took).
+ * listing the rest of the account: at `listPerSecond` (pages side by side) plus one round trip,
+ * or without it page by page (each page as long as the first took).
  */
 function lookupIsQuicker(
   opened: { answer: ReadAnswer; size: number },
   wanted: Wanted,
   perSecond: number,
+  listPerSecond: number | undefined,
+  pageNumbers: boolean,
 ): boolean {
   if (!opened.answer.ok) return false;
   const body = opened.answer.body as ListBody;
@@ -324,7 +436,8 @@ function lookupIsQuicker(
   const total = typeof body.total_records === "number" ? body.total_records : 0;
   const listed = Array.isArray(body.users) ? body.users.length : 0;
   const pageMs = Math.max(1, opened.answer.result.duration_ms);
-  const listMs = Math.ceil((total - listed) / Math.max(1, listed)) * pageMs;
+  const pages = Math.ceil((total - listed) / Math.max(1, listed));
+  const listMs = listPerSecond && pageNumbers ? (pages / listPerSecond) * 1000 + pageMs : pages * pageMs;
   const lookupMs = (wanted.users.size / perSecond) * 1000 + pageMs;
   return lookupMs < listMs;
 }
@@ -367,9 +480,85 @@ async function lookUp(wanted: Wanted, report: ReadReport, client: ReadClient, co
 
 interface ListBody {
   next_page_token?: string;
+  page_count?: number;
+  page_number?: number;
   page_size?: number;
   total_records?: number;
   users?: Record<string, unknown>[];
+}
+
+/** A list item's identity (id, else email; lower case), to see a page repeated. */
+function userKey(item: Record<string, unknown> | undefined): string | undefined {
+  const value = item?.id ?? item?.email;
+  return typeof value === "string" ? value.toLowerCase() : undefined;
+}
+
+interface PageFetch {
+  status: string;
+  /** Page 1's `page_count`. */
+  pageCount: number;
+  /** Page 1's first user (`userKey`): a page that starts with it again is page 1 again. */
+  firstUser: string | undefined;
+  /** Pages in flight, shared by the statuses. */
+  slots: Semaphore;
+  fetch(pageNumber: number): Promise<ReadAnswer>;
+  take(body: ListBody): void;
+  /** Another status found `page_number` ignored: ask no more pages. */
+  stopped(): boolean;
+}
+
+/**
+ * Pages 2..pageCount by `page_number`, as many in flight as `slots` lets (the Medium limiter paces
+ * them), each answer's users taken as it comes. Returns why Zoom does not honour `page_number`
+ * (then no more pages are asked, and the ones in flight are waited for), or undefined when every
+ * page was read. A failed page (after the read client's retries) throws `ReadError`.
+ */
+async function fetchPages(p: PageFetch): Promise<string | undefined> {
+  let ignored: string | undefined;
+  let failure: unknown;
+  const inFlight = new Set<Promise<void>>();
+  const judge = (n: number, answer: ReadAnswer): void => {
+    if (!answer.ok) {
+      const { http_status: status, zoom_code: code } = answer.result;
+      if (status === 400 && code !== 124) ignored ??= `page ${n} refused: 400/${String(code)}`;
+      else
+        failure ??= new ReadError(
+          `List users (status ${p.status}, page ${n} of ${p.pageCount}) failed: ${answer.result.message || `HTTP ${String(status)}`}. Nothing was planned; check the credentials' scopes (user:read:list_users:admin) and retry.`,
+          answer.result.fatal,
+        );
+      return;
+    }
+    const body = answer.body as ListBody;
+    if (typeof body.page_number === "number" && body.page_number !== n)
+      ignored ??= `asked page ${n}, answered page ${body.page_number}`;
+    else if (p.firstUser !== undefined && userKey(body.users?.[0]) === p.firstUser)
+      ignored ??= `asked page ${n}, answered page 1's users`;
+    else p.take(body);
+  };
+  const done = (): boolean => ignored !== undefined || failure !== undefined || p.stopped();
+  let n = 2;
+  for (; n <= p.pageCount && !done(); n++) {
+    await p.slots.acquire();
+    if (done()) {
+      p.slots.release();
+      break;
+    }
+    const asked = n;
+    const request: Promise<void> = p
+      .fetch(asked)
+      .then((answer) => judge(asked, answer))
+      .catch((error: unknown) => {
+        failure ??= error; // a stop (the signal), thrown as it came
+      })
+      .finally(() => {
+        p.slots.release();
+        inFlight.delete(request);
+      });
+    inFlight.add(request);
+  }
+  await Promise.all(inFlight);
+  if (failure !== undefined) throw failure;
+  return ignored ?? (n <= p.pageCount ? "another status's listing found it ignored" : undefined);
 }
 
 /**
@@ -436,4 +625,19 @@ export function readOp(endpoint: EndpointName, user: string, query?: Record<stri
 /** The current state of a row's user, by the name the row gives (email or id, any case). */
 export function currentOf(report: Pick<ReadReport, "users">, user: string): CurrentUser | undefined {
   return report.users.get(user.toLowerCase());
+}
+
+/**
+ * The paces the reader weighs listing against looking users up by: GET user (Light) and List
+ * users pages (Medium), per second, at the run's plan and share.
+ */
+export function readPaces(
+  plan: Plan,
+  share: number,
+  limitsScale = 1,
+): Pick<ReadOptions, "lookupPerSecond" | "listPerSecond"> {
+  const { light, medium } = PLAN_LIMITS[plan];
+  const perSecond = (l: { limit: number; windowMs: number }): number =>
+    (l.limit * share * limitsScale * 1000) / l.windowMs;
+  return { lookupPerSecond: perSecond(light), listPerSecond: perSecond(medium) };
 }

@@ -32,7 +32,7 @@ import { DoneBook, streamResults } from "./resume.js";
 import { RowRunner } from "./row-runner.js";
 import { labelOfOp } from "../report/read.js";
 import type { CurrentUser } from "../desired/diff.js";
-import { collectWanted, currentOf, readCurrent } from "../desired/read.js";
+import { collectWanted, currentOf, readCurrent, readPaces } from "../desired/read.js";
 import {
   collectNames,
   decidePrune,
@@ -299,13 +299,12 @@ async function readZoom(
     tokens: res.tokens,
     logger: logger.child({ stage: "read-zoom" }),
   });
-  const light = PLAN_LIMITS[config.plan].light.limit * config.share * (deps.limitsScale ?? 1);
   const index =
     config.prune && config.scope
       ? new PruneIndex(config.scope, await collectNames(feed.manifest, config.transform))
       : undefined;
   const report = await readCurrent(wanted, client, {
-    lookupPerSecond: light,
+    ...readPaces(config.plan, config.share, deps.limitsScale),
     logger: logger.child({ stage: "read-zoom" }),
     ...(index ? { prune: index } : {}),
   });

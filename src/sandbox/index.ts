@@ -117,6 +117,13 @@ export interface SandboxOptions {
    * (the spec). A larger `page_size` gets this many, and `page_size` in the answer says so.
    */
   listPageSizeMax?: number;
+  /**
+   * Simulate a Zoom that has dropped List users' deprecated `page_number` ("We will no longer
+   * support this field in a future release"): the parameter is ignored and a request without a
+   * page token gets page 1. Default false: honoured, as Zoom still does. For testing a reader's
+   * fallback to `next_page_token`.
+   */
+  listIgnoresPageNumber?: boolean;
 }
 
 export interface Sandbox {
@@ -173,6 +180,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     users,
     tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
     listPageSizeMax,
+    listIgnoresPageNumber: options.listIgnoresPageNumber ?? false,
   });
   let origin = "";
   const server = createSandboxServer({ state, credentials, origin: () => origin });

@@ -77,6 +77,8 @@ export interface StateOptions {
   tokenTtlSeconds: number;
   /** Most users one List users page holds (list.ts). */
   listPageSizeMax: number;
+  /** List users ignores `page_number` (list.ts). */
+  listIgnoresPageNumber: boolean;
 }
 
 /** The simulated account: users, tokens, request log, stats, faults, latency and records. */
@@ -92,6 +94,7 @@ export class SandboxState {
   readonly rng: StateOptions["rng"];
   readonly directory = new UserDirectory();
   readonly listPageSizeMax: number;
+  readonly listIgnoresPageNumber: boolean;
   logRequests: boolean;
   tokenTtlSeconds: number;
   private readonly tokens = new Map<string, number>();
@@ -107,6 +110,7 @@ export class SandboxState {
     this.logRequests = options.logRequests;
     this.tokenTtlSeconds = options.tokenTtlSeconds;
     this.listPageSizeMax = options.listPageSizeMax;
+    this.listIgnoresPageNumber = options.listIgnoresPageNumber;
     this.setFaults(options.faults);
     this.setLatency(options.latency);
     for (const seed of options.users) this.addUser(seed);

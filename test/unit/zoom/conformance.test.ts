@@ -161,7 +161,6 @@ const NOT_MODELLED: Record<string, Record<string, string>> = {
       "user_info.license_info_list[].subscription_id",
     ].map((f) => [f, "licences, divisions and features are not simulated"]),
   ),
-  listUsers: { page_number: "deprecated in favour of next_page_token" },
   getSettings: {
     option: "only the user settings variant is served",
     custom_query_fields: "only the user settings variant is served",
