@@ -15,11 +15,16 @@
  *
  * The manifest sets only fields List users carries (names, dept), so the plan needs no per-user
  * GET: one that sets others costs one GET user (Light) per user on top.
+ *
+ * Then `run --diff` of the same export sends the changing rows (every hundredth), and once more,
+ * now unchanged, must send no write at all (the sandbox's record of writes that changed nothing
+ * stays empty too).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { planDesired } from "../src/desired/plan.js";
+import { runBatch } from "../src/run/index.js";
 import { PLAN_LIMITS } from "../src/zoom/labels.js";
 import { forkSandbox } from "./lib/sandbox.js";
 
@@ -40,13 +45,18 @@ export interface PlanFigures {
   medium_fraction_busiest_second: number;
   peak_rss_mb: number;
   users_changing: number;
+  /** `run --diff` of the export: writes sent (the changing rows), then again: writes (0 is the target) and seconds. */
+  diff_writes: number;
+  rerun_writes: number;
+  rerun_noop_writes: number;
+  rerun_seconds: number;
 }
 
 export async function main(): Promise<PlanFigures> {
   const dir = mkdtempSync(join(tmpdir(), "zb-bench-plan-"));
   const lines = ["user,first_name,last_name,dept"];
-  // every tenth row changes its dept; the rest match what the sandbox seeds (no profile: empty)
-  for (let i = 1; i <= ROWS; i++) lines.push(`user${i}@example.com,,,${i % 10 === 0 ? "Sales" : ""}`);
+  // every hundredth row changes its dept; the rest match what the sandbox seeds (no profile: empty)
+  for (let i = 1; i <= ROWS; i++) lines.push(`user${i}@example.com,,,${i % 100 === 0 ? "Sales" : ""}`);
   writeFileSync(join(dir, "export.csv"), lines.join("\n") + "\n");
   const sandbox = await forkSandbox({
     plan: "business",
@@ -65,11 +75,33 @@ export async function main(): Promise<PlanFigures> {
       zoom: sandbox.target,
     });
     const total = (performance.now() - started) / 1000;
+    const peakRss = Math.round(process.resourceUsage().maxRSS / 1024); // the plan's, before the runs below
     const lists = (await sandbox.log()).filter((e) => e.endpoint === "listUsers");
     const arrivals = lists.map((e) => e.arrival);
     const spanS = (Math.max(...arrivals) - Math.min(...arrivals)) / 1000;
     const medium = PLAN_LIMITS.business.medium.limit;
     const busiest = (await sandbox.busiestSecond()).medium ?? 0;
+    // run --diff sends the changing rows; the same export again is unchanged: no write at all
+    const writesOf = async (run: () => Promise<unknown>): Promise<{ writes: number; seconds: number }> => {
+      const before = (await sandbox.log()).length;
+      const began = performance.now();
+      await run();
+      const seconds = (performance.now() - began) / 1000;
+      const writes = (await sandbox.log()).slice(before).filter((e) => e.method !== "GET" && e.label).length;
+      return { writes, seconds };
+    };
+    const diffRun = (results: string) => () =>
+      runBatch({
+        manifest: join(dir, "export.csv"),
+        results: join(dir, results),
+        plan: "business",
+        share: 1,
+        diff: true,
+        zoom: sandbox.target,
+      });
+    const first = await writesOf(diffRun("first.results.csv"));
+    const again = await writesOf(diffRun("again.results.csv"));
+    const noop = await sandbox.noopWrites();
     const figures: PlanFigures = {
       rows: ROWS,
       users: USERS,
@@ -79,14 +111,22 @@ export async function main(): Promise<PlanFigures> {
       total_seconds: round(total),
       medium_fraction_average: round(lists.length / Math.max(spanS, 1) / medium),
       medium_fraction_busiest_second: round(busiest / medium),
-      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      peak_rss_mb: peakRss,
       users_changing: plan.users_changing,
+      diff_writes: first.writes,
+      rerun_writes: again.writes,
+      rerun_noop_writes: noop.length,
+      rerun_seconds: round(again.seconds),
     };
     console.log(
       `plan: ${ROWS} rows, ${USERS} account users, ${figures.pages} pages of ${figures.page_size}: ` +
         `read ${figures.read_seconds} s (total ${figures.total_seconds} s), Medium ${figures.medium_fraction_average} ` +
         `of 60/s on average (busiest second ${figures.medium_fraction_busiest_second}), peak RSS ${figures.peak_rss_mb} MB, ` +
         `${figures.users_changing} users change`,
+    );
+    console.log(
+      `run --diff of that export: ${figures.diff_writes} writes; again (unchanged): ${figures.rerun_writes} writes ` +
+        `(target 0; writes that changed nothing: ${figures.rerun_noop_writes}) in ${figures.rerun_seconds} s`,
     );
     return figures;
   } finally {

@@ -41,6 +41,8 @@ export interface SandboxProcess {
   stats(): Promise<Record<Label, LabelStats>>;
   /** GET /_sandbox/busiest-second: the busiest sliding second per label, from the log's arrivals. */
   busiestSecond(): Promise<Partial<Record<Label, number>>>;
+  /** GET /_sandbox/noop-writes: writes that changed nothing (what `run --diff` must not send). */
+  noopWrites(): Promise<unknown[]>;
   /** SIGTERM (the sandbox closes its sockets), SIGKILL after 5 s. */
   stop(): Promise<void>;
 }
@@ -149,6 +151,7 @@ async function attach(child: ChildProcess, name: string): Promise<SandboxProcess
     log: () => control<LogEntry[]>("log"),
     stats: () => control<Record<Label, LabelStats>>("stats"),
     busiestSecond: () => control<Partial<Record<Label, number>>>("busiest-second"),
+    noopWrites: () => control<unknown[]>("noop-writes"),
     stop: () => stopChild(child),
   };
 }
