@@ -6,6 +6,7 @@ import { main as sync } from "./sync.js";
 import { main as cluster } from "./cluster.js";
 import { main as clientCapacity } from "./client-capacity.js";
 import { main as lifecycle } from "./lifecycle.js";
+import { main as plan } from "./plan.js";
 import { scenarios } from "./scenarios/index.js";
 
 console.log(`zoom-bulk benchmarks on Node ${process.version}, ${new Date().toISOString()}`);
@@ -16,5 +17,6 @@ await sync();
 await cluster();
 await clientCapacity();
 await lifecycle();
+await plan(); // issue 15: reading a 100,000-user account, and run --diff of an unchanged export
 // Issue 13's conditions: lanes, faults, CPU contention with three Redis-shared processes, tokens.
 await scenarios({ scale: Number(process.env.BENCH_SCALE ?? 1) });
