@@ -1,36 +1,47 @@
 /**
- * Cancelling waits without one listener per request. The run hands every request the same
- * run-wide AbortSignal; adding and removing a listener on it per request costs about a tenth of the
- * CPU at high rates (issue 13 §5). Here each signal gets ONE listener, the first time anything
- * waits on it, and the waits register in a Set that listener walks.
+ * How a stop reaches every request and every wait without each adding a listener to the run's one
+ * AbortSignal (removing one of thousands of listeners is a linear scan: about 10% of the CPU at
+ * high rates, issue 13 §5). A signal gets ONE listener, the first time anything follows it; what
+ * follows it (a request's own abort, a wait's cancel function) joins a Set that listener walks.
+ * Joining and leaving are O(1). Used by the limiter's waits and by the sender (send/flight.ts).
  */
+export type Follower = { abort(reason: unknown): void } | ((reason: unknown) => void);
 
-type Cancel = (reason: unknown) => void;
-
-const waits = new WeakMap<AbortSignal, Set<Cancel>>();
+const groups = new WeakMap<AbortSignal, Set<Follower>>();
 
 /**
- * Calls `cancel(signal.reason)` if `signal` aborts before the returned function is called. The
- * signal must not be aborted yet (check `signal.aborted` first).
+ * `follower` is aborted (or called) with `signal`'s reason when `signal` aborts, at once if it
+ * already has. Pair with `unfollow` when done.
  */
-export function onAbort(signal: AbortSignal, cancel: Cancel): () => void {
-  let set = waits.get(signal);
-  if (!set) {
-    const fresh = new Set<Cancel>();
-    set = fresh;
-    waits.set(signal, fresh);
+export function follow(signal: AbortSignal, follower: Follower): void {
+  if (signal.aborted) {
+    notify(follower, signal.reason);
+    return;
+  }
+  let group = groups.get(signal);
+  if (!group) {
+    const members = new Set<Follower>();
+    group = members;
+    groups.set(signal, members);
     signal.addEventListener(
       "abort",
       () => {
-        for (const c of fresh) c(signal.reason);
-        fresh.clear();
+        for (const member of members) notify(member, signal.reason);
+        members.clear();
       },
       { once: true },
     );
   }
-  const registered = set;
-  registered.add(cancel);
-  return () => void registered.delete(cancel);
+  group.add(follower);
+}
+
+export function unfollow(signal: AbortSignal, follower: Follower): void {
+  groups.get(signal)?.delete(follower);
+}
+
+/** How many follow `signal` now, for tests. */
+export function followers(signal: AbortSignal): number {
+  return groups.get(signal)?.size ?? 0;
 }
 
 /**
@@ -38,24 +49,25 @@ export function onAbort(signal: AbortSignal, cancel: Cancel): () => void {
  * caller's, and the limiter's own stop).
  */
 export function sleep(ms: number, ...signals: (AbortSignal | undefined)[]): Promise<void> {
-  for (const s of signals) if (s?.aborted) return Promise.reject(s.reason as unknown);
+  for (const s of signals) if (s?.aborted) return Promise.reject(s.reason as Error);
   return new Promise((resolve, reject) => {
-    const forgets: (() => void)[] = [];
+    const cancel = (reason: unknown): void => {
+      settle();
+      reject(reason as Error);
+    };
     const settle = (): void => {
       clearTimeout(timer);
-      for (const forget of forgets) forget();
+      for (const s of signals) if (s) unfollow(s, cancel);
     };
-    for (const s of signals)
-      if (s)
-        forgets.push(
-          onAbort(s, (reason) => {
-            settle();
-            reject(reason as Error);
-          }),
-        );
     const timer = setTimeout(() => {
       settle();
       resolve();
     }, ms);
+    for (const s of signals) if (s) follow(s, cancel);
   });
+}
+
+function notify(follower: Follower, reason: unknown): void {
+  if (typeof follower === "function") follower(reason);
+  else follower.abort(reason);
 }

@@ -1,4 +1,4 @@
-import { onAbort } from "./abort.js";
+import { follow, unfollow } from "./abort.js";
 
 /**
  * A counting semaphore with FIFO waiters, an adjustable size and abortable waits: the bound on
@@ -39,12 +39,15 @@ export class Semaphore {
     }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, done: false, forget: undefined };
-      if (signal)
-        waiter.forget = onAbort(signal, (reason) => {
+      if (signal) {
+        const cancel = (reason: unknown): void => {
           if (waiter.done) return;
           waiter.done = true;
           reject(reason);
-        });
+        };
+        follow(signal, cancel);
+        waiter.forget = () => unfollow(signal, cancel);
+      }
       this.waiters.push(waiter);
       this.drain(); // waiters ahead may all have been aborted
     });

@@ -1,6 +1,6 @@
 import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
-import { onAbort, sleep } from "../../../src/limit/abort.js";
+import { follow, sleep, unfollow } from "../../../src/limit/abort.js";
 import { concurrencyFor, initialConcurrency, meanLatency } from "../../../src/limit/concurrency.js";
 import { rateLimitInfo } from "../../../src/limit/headers.js";
 import { Semaphore } from "../../../src/limit/semaphore.js";
@@ -79,10 +79,11 @@ describe("abort registry", () => {
     const controller = new AbortController();
     const waits = Array.from({ length: 50 }, () => sleep(60_000, controller.signal));
     expect(getEventListeners(controller.signal, "abort")).toHaveLength(1);
-    const forget = onAbort(controller.signal, () => {
+    const forgotten = (): void => {
       throw new Error("forgotten, never called");
-    });
-    forget();
+    };
+    follow(controller.signal, forgotten);
+    unfollow(controller.signal, forgotten);
     controller.abort(new Error("stop"));
     for (const w of waits) await expect(w).rejects.toThrow("stop");
     await sleep(1, new AbortController().signal); // an unaborted signal lets the sleep end
