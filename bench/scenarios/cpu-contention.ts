@@ -11,7 +11,7 @@
  *
  *   npx tsx bench/scenarios/cpu-contention.ts [scale=1]     (needs npm run build)
  */
-import { availableParallelism, setPriority } from "node:os";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Plan } from "../../src/zoom/labels.js";
@@ -59,7 +59,9 @@ export async function cpuContention(options: CpuContentionOptions = {}): Promise
     try {
       const sandbox = await startCliSandbox({ plan: PLAN, latency: "140-160", users, dir: dir.path });
       try {
-        const judge = unaffected(sandbox.pid);
+        const judge = sandbox.unaffected
+          ? "sandbox at nice -10 (the judge unaffected, as Zoom is)"
+          : "sandbox priority not raised (no permission): its arrival stamps may lag";
         const prefix = `zoom-bulk:bench-cpu-${process.pid}-${Date.now()}`;
         const job = (index: number): Promise<JobRun> =>
           runInChild(
@@ -131,21 +133,6 @@ export async function cpuContention(options: CpuContentionOptions = {}): Promise
     }
   } finally {
     dir.remove();
-  }
-}
-
-/**
- * The issue measured with "the server unaffected, as Zoom is": Zoom counts arrivals on machines
- * the job's CPU contention does not reach. The sandbox is the judge here, on the same two cores, so
- * it gets a higher scheduling priority (nice -10, when this process may give it) lest the hogs
- * delay its arrival stamps; the jobs and redis-server stay at the hogs' priority.
- */
-function unaffected(pid: number): string {
-  try {
-    setPriority(pid, -10);
-    return "sandbox at nice -10 (the judge unaffected, as Zoom is)";
-  } catch {
-    return "sandbox priority not raised (no permission): its arrival stamps may lag";
   }
 }
 
