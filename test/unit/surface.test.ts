@@ -246,6 +246,7 @@ describe("the public surface", () => {
     expect(logEvents()).toEqual([
       "auth.renew",
       "desired.list_restarted",
+      "desired.page_number_ignored",
       "limit.ceiling",
       "limit.daily",
       "limit.redis.error",
