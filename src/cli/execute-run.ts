@@ -6,7 +6,7 @@ import { writeReport } from "../report/html.js";
 import { formatSummary, type Summary } from "../report/summary.js";
 import { runBatch, type RunObserver } from "../run/index.js";
 import { sandboxTarget, startSandbox, type Sandbox } from "../sandbox/index.js";
-import type { CliIO } from "./io.js";
+import { runDepsFor, type CliIO } from "./io.js";
 import { trialUsers } from "./sandbox-seed.js";
 
 /**
@@ -75,13 +75,7 @@ async function runOne(task: RunTask, zoom: ZoomTarget, o: ExecuteRunOptions): Pr
   const printer = summaryFirst(progress, (summary) => io.stdout.write(formatSummary(summary)));
   const summary = await runBatch(
     { ...task.config, zoom },
-    {
-      logger: o.logger,
-      env: io.env,
-      observer: printer.observer,
-      ...(io.signal ? { signal: io.signal } : {}),
-      ...(io.hardSignal ? { hardSignal: io.hardSignal } : {}),
-    },
+    runDepsFor(io, o.logger, printer.observer),
   ).finally(() => progress.close());
   printer.print(summary);
   if (task.report) {

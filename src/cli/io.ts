@@ -1,4 +1,6 @@
+import type { Logger } from "pino";
 import type { ProgressStream } from "../progress/index.js";
+import type { RunDeps, RunObserver } from "../run/index.js";
 
 /**
  * What the command line reads and writes, passed in: the binary gives the process's streams,
@@ -24,4 +26,15 @@ export interface CliContext {
   io: CliIO;
   /** Set by the command from `summary.exit_code` or `exitCodeFor(...)`; 0 until then. */
   exitCode: number;
+}
+
+/** What a command passes to `runBatch` (and `undoBatch`): its logger and observer, and the IO's env and signals. */
+export function runDepsFor(io: CliIO, logger: Logger, observer: RunObserver): RunDeps {
+  return {
+    logger,
+    env: io.env,
+    observer,
+    ...(io.signal ? { signal: io.signal } : {}),
+    ...(io.hardSignal ? { hardSignal: io.hardSignal } : {}),
+  };
 }

@@ -15,7 +15,7 @@ import {
   rawOptions,
   type Args,
 } from "./flags.js";
-import type { CliContext } from "./io.js";
+import { runDepsFor, type CliContext } from "./io.js";
 
 /** The run's flags that pace and guard an undo (the rest say what a manifest holds). */
 const UNDO_FLAGS = [
@@ -69,13 +69,7 @@ export function undoCommand(ctx: CliContext): CommandModule<object, Args> {
           runResults: String(args.results),
           ...(args.resume === true ? { resume: true } : {}),
         },
-        {
-          logger,
-          env: io.env,
-          observer: printer.observer,
-          ...(io.signal ? { signal: io.signal } : {}),
-          ...(io.hardSignal ? { hardSignal: io.hardSignal } : {}),
-        },
+        runDepsFor(io, logger, printer.observer),
       ).finally(() => progress.close());
       printer.print(summary);
       if (cannot.length > 0) io.stdout.write(formatCannot(cannot));

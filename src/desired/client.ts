@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { RunConfig } from "../config.js";
-import { createLimiters, type Limiters } from "../limit/index.js";
+import { limitersFor, type Limiters } from "../limit/index.js";
 import { silentLogger } from "../log.js";
 import { tokenProviderFor, type TokenProvider } from "../send/auth.js";
 import { NEVER, sleep } from "../send/flight.js";
@@ -86,14 +86,7 @@ export async function openReadClient(
 ): Promise<{ client: ReadClient; close(): Promise<void> }> {
   const tokens = tokenProviderFor(config.zoom);
   await tokens.get();
-  const limiters = createLimiters({
-    plan: config.plan,
-    share: config.share,
-    ...(config.concurrency ? { concurrency: config.concurrency } : {}),
-    ...(deps.limitsScale ? { limitsScale: deps.limitsScale } : {}),
-    ...(config.redis ? { redis: config.redis } : {}),
-    logger: deps.logger.child({ stage: "limit" }),
-  });
+  const limiters = limitersFor(config, deps);
   const sender = createSender({
     apiUrl: config.zoom.apiUrl,
     tokens,

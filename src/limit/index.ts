@@ -130,6 +130,21 @@ export interface Limiters {
   stop(): Promise<void>;
 }
 
+/** The limiters a run's settings ask for (`--plan --share --concurrency --redis`), logging as `stage: limit`. */
+export function limitersFor(
+  settings: { plan: Plan; share: number; concurrency?: number | undefined; redis?: RedisOptions | undefined },
+  o: { logger: Logger; limitsScale?: number | undefined },
+): Limiters {
+  return createLimiters({
+    plan: settings.plan,
+    share: settings.share,
+    ...(settings.concurrency ? { concurrency: settings.concurrency } : {}),
+    ...(o.limitsScale ? { limitsScale: o.limitsScale } : {}),
+    ...(settings.redis ? { redis: settings.redis } : {}),
+    logger: o.logger.child({ stage: "limit" }),
+  });
+}
+
 export function createLimiters(options: LimitersOptions): Limiters {
   if (!(options.share > 0 && options.share <= 1))
     throw new RangeError(`share must be in (0, 1], got ${options.share}`);

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { RunConfig } from "../config.js";
 import { DependencyError } from "../errors.js";
 import { JournalWriter, journalPath } from "../journal/file.js";
-import { createLimiters, type Limiters } from "../limit/index.js";
+import { limitersFor, type Limiters } from "../limit/index.js";
 import { openResults, type ResultsWriter } from "../report/results.js";
 import { tokenProviderFor, type TokenProvider } from "../send/auth.js";
 import { createExecutor, type Executor } from "../send/execute.js";
@@ -56,14 +56,7 @@ export async function openResources(
     const state = config.state ? await openStateStore(config, deps) : undefined;
     if (state) closers.push({ name: "state", close: () => state.store.close() });
 
-    const limiters = createLimiters({
-      plan: config.plan,
-      share: config.share,
-      ...(config.concurrency ? { concurrency: config.concurrency } : {}),
-      ...(deps.limitsScale ? { limitsScale: deps.limitsScale } : {}),
-      ...(config.redis ? { redis: config.redis } : {}),
-      logger: options.logger.child({ stage: "limit" }),
-    });
+    const limiters = limitersFor(config, { logger: options.logger, limitsScale: deps.limitsScale });
     // with --redis this closes the connections, so the process can exit
     closers.push({ name: "limiters", close: () => limiters.stop() });
     await limiters.ready(); // an unreachable --redis stops the run here, before sending
