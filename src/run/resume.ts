@@ -29,17 +29,60 @@ export function rowHash(record: Pick<ManifestRecord, "fields" | "error">): strin
   return createHash("sha256").update(content).digest("base64url").slice(0, 16);
 }
 
-/** Appends `row<TAB>hash` for each row as it is planned; 0600 like the results. */
+/**
+ * Appends `row<TAB>hash` for each row as it is planned; 0600 like the results.
+ *
+ * A new index (a run that is not a `--resume`) is written in chunks, not one write per row: every
+ * `FLUSH_ROWS` rows, at the first row planned `FLUSH_MS` after a chunk began, and on close. A
+ * crash may lose the last chunk, and that is safe: the index started empty with the results, so a
+ * row without its line has no hash and a `--resume` sends it again (DoneBook.isDone).
+ *
+ * An index a `--resume` appends to is written through, line by line: it may hold an earlier run's
+ * line for the row, which a lost line would leave standing, and a row edited back to those
+ * earlier cells would then pass as done although this run sent other values.
+ */
 export class RowIndexWriter {
+  static readonly FLUSH_ROWS = 500;
+  static readonly FLUSH_MS = 200;
   readonly #fd: number;
+  readonly #writeThrough: boolean;
+  #chunk = "";
+  #rows = 0;
+  #chunkStarted = 0;
+
   constructor(path: string, append: boolean) {
     this.#fd = openSync(path, append ? "a" : "w", 0o600);
+    this.#writeThrough = append;
   }
+
   write(row: number, hash: string): void {
-    writeSync(this.#fd, `${row}\t${hash}\n`);
+    const line = `${row}\t${hash}\n`;
+    if (this.#writeThrough) {
+      writeSync(this.#fd, line);
+      return;
+    }
+    if (this.#rows === 0) this.#chunkStarted = Date.now();
+    this.#chunk += line;
+    this.#rows++;
+    if (this.#rows >= RowIndexWriter.FLUSH_ROWS || Date.now() - this.#chunkStarted >= RowIndexWriter.FLUSH_MS)
+      this.flush();
   }
+
+  /** Writes the lines held back, if any. */
+  flush(): void {
+    if (this.#rows === 0) return;
+    const chunk = this.#chunk;
+    this.#chunk = "";
+    this.#rows = 0;
+    writeSync(this.#fd, chunk);
+  }
+
   close(): void {
-    closeSync(this.#fd);
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.#fd);
+    }
   }
 }
 
