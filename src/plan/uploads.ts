@@ -34,6 +34,15 @@ export async function planUploads(b: RowBuilder, wants: Wants, policy: PathPolic
   await planBackgrounds(b, wants, policy);
 }
 
+/** Whether the row fills a column planUploads reads; without one it plans nothing. */
+export function asksForUploads(fields: Record<string, unknown>): boolean {
+  return (
+    fields.picture !== undefined ||
+    fields.virtual_backgrounds !== undefined ||
+    fields.virtual_backgrounds_mode !== undefined
+  );
+}
+
 async function planPicture(b: RowBuilder, wants: Wants, policy: PathPolicy): Promise<void> {
   const raw = b.fields.picture;
   if (isClearToken(raw)) return refuseClear(b, "picture", "picture", wants);

@@ -59,8 +59,8 @@ const linkedinOnly = (value: string): string | undefined =>
 let zoneNames: Set<string> | undefined;
 /** Lower-case name -> the IANA spelling, for a hint when only the case is wrong. */
 let zoneByLower: Map<string, string> | undefined;
-/** Names already judged (a manifest repeats a handful of zones); bounded. */
-const zoneVerdicts = new Map<string, string | undefined>();
+/** Names already judged (a manifest repeats a handful of zones), "" for accepted; bounded. */
+const zoneVerdicts = new Map<string, string>();
 
 /**
  * Zoom takes IANA time zone IDs (its list: https://developers.zoom.us/docs/api/references/abbreviations/#timezones),
@@ -69,10 +69,10 @@ const zoneVerdicts = new Map<string, string | undefined>();
  * accepts (that list omits the aliases). Offsets such as `+01:00` and case-mangled names are refused.
  */
 export function checkTimeZone(value: string): string | undefined {
-  const known = zoneVerdicts.get(value);
-  if (known !== undefined || zoneVerdicts.has(value)) return known;
+  const known = zoneVerdicts.get(value); // one lookup per row: this runs for every row of a manifest
+  if (known !== undefined) return known === "" ? undefined : known;
   const verdict = judgeTimeZone(value);
-  if (zoneVerdicts.size < 1000) zoneVerdicts.set(value, verdict);
+  if (zoneVerdicts.size < 1000) zoneVerdicts.set(value, verdict ?? "");
   return verdict;
 }
 
@@ -180,7 +180,11 @@ export const PROFILE_QUERY: Record<string, FieldRule> = ruleTable({
 export const CLEAR_TOKEN = "[clear]";
 
 export function isClearToken(value: unknown): boolean {
-  return typeof value === "string" && value.trim().toLowerCase() === CLEAR_TOKEN;
+  if (typeof value !== "string") return false;
+  const text = value.trim();
+  // Runs for every cell of every row, so the length is compared before lower-casing a copy; only
+  // U+0130 changes length when lower-cased (to "i" and a combining dot, not in "[clear]").
+  return text.length === CLEAR_TOKEN.length && text.toLowerCase() === CLEAR_TOKEN;
 }
 
 /**
