@@ -7,6 +7,8 @@ import { startSandbox, type Sandbox, sandboxTarget } from "../../src/sandbox/ind
 import { Agent } from "undici";
 import { createLimiters } from "../../src/limit/index.js";
 import { onWire } from "../../src/send/wire.js";
+import { createTokenProvider } from "../../src/send/auth.js";
+import { startCliSandbox } from "../../bench/lib/sandbox.js";
 
 /**
  * Other apps on the account spend part of the budget (zoom-api.md §3.2): the sandbox then gives the
@@ -83,17 +85,16 @@ describe("adaptive pacing against other apps", () => {
 describe("pacing measured at the server", () => {
   it("Business Light at share 1: the busiest sliding second at the sandbox stays ≤ 80, with no 429, at nearly the ceiling", async () => {
     const rows = 480;
-    sandbox = await startSandbox({
-      plan: "business",
-      users: rows,
-      seed: 5,
-      latency: { minMs: 60, maxMs: 140 },
-    });
-    const s = sandbox;
-    const token = await sandboxToken(s);
+    // The sandbox in its own process (at a higher priority when allowed), as Zoom is: in this test
+    // worker its arrival stamps would wait on the same event loop as the requests it judges.
+    const s = await startCliSandbox({ plan: "business", users: rows, latency: "60-140", dir });
+    const token = await createTokenProvider({
+      oauthUrl: s.target.oauthUrl,
+      ...(s.target.auth as { accountId: string; clientId: string; clientSecret: string }),
+    }).get();
     const limiters = createLimiters({ plan: "business", share: 1 });
     const agent = new Agent({ keepAliveTimeout: 30_000 });
-    const api = new URL(s.apiUrl);
+    const api = new URL(s.target.apiUrl);
     try {
       const statuses = await Promise.all(
         Array.from({ length: rows }, (_, i) =>
@@ -114,16 +115,17 @@ describe("pacing measured at the server", () => {
           }),
         ),
       );
-      const calls = s.state.log.filter((e) => e.label === "light");
+      const [log, server, busiestSecond] = await Promise.all([s.log(), s.stats(), s.busiestSecond()]);
+      const calls = log.filter((e) => e.label === "light");
       const arrivals = calls.map((e) => e.arrival);
       const span = Math.max(...arrivals) - Math.min(...arrivals);
       const fraction = ((calls.length - 1) * 1000) / span / 80;
-      const busiest = s.state.limits.stats.light.maxInSlidingSecond;
+      const busiest = busiestSecond.light ?? 0;
       console.log(
         `pacing at arrival: ${calls.length} requests, ${fraction.toFixed(3)} of 80/s, busiest sliding second at the sandbox ${busiest}`,
       );
       expect(statuses.filter((st) => st !== 204)).toEqual([]);
-      expect(s.state.limits.stats.light.rejected429).toEqual({ qps: 0, daily: 0, concurrency: 0 });
+      expect(server.light.rejected429).toEqual({ qps: 0, daily: 0, concurrency: 0 });
       expect(busiest).toBeLessThanOrEqual(80);
       // The pace is allowed / (window + 10 ms safety) = 0.99 of the ceiling less timer lateness:
       // 0.988 on a quiet machine (npm run bench measures the job's); this bound leaves room for a
@@ -137,16 +139,7 @@ describe("pacing measured at the server", () => {
     } finally {
       await limiters.stop();
       await agent.close();
+      await s.stop();
     }
   });
 });
-
-/** An access token from the sandbox's OAuth endpoint (S2S account credentials). */
-async function sandboxToken(s: Sandbox): Promise<string> {
-  const { accountId, clientId, clientSecret } = s.credentials;
-  const res = await fetch(`${s.oauthUrl}?grant_type=account_credentials&account_id=${accountId}`, {
-    method: "POST",
-    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}` },
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
-}
