@@ -246,18 +246,8 @@ export async function readCurrent(
       }),
     );
 
-  /** A page's users: counted, kept when the manifest names them, shown to the prune index. */
-  function take(status: string, body: ListBody, count = true): void {
-    const users = Array.isArray(body.users) ? body.users : [];
-    for (const item of users) {
-      if (status === "active") options.prune?.consider(item);
-      keep(item);
-    }
-    if (!count) return;
-    report.pages++;
-    if (typeof body.page_size === "number") report.pageSize = Math.min(report.pageSize, body.page_size);
-    options.onPage?.(status, users.length);
-  }
+  const take = (status: string, body: ListBody, count = true): void =>
+    takePage(wanted, report, options, { status, body, count });
 
   /**
    * One status's listing: page 1, then pages 2..page_count by `page_number` side by side; the
@@ -333,17 +323,7 @@ export async function readCurrent(
     let skip = taken;
     for (;;) {
       if (!answer.ok && token !== undefined && expiredToken(answer)) {
-        if (restarts === MAX_LIST_RESTARTS)
-          throw new ReadError(
-            `List users (status ${status}): Zoom refused the next page token as invalid or expired after ${MAX_LIST_RESTARTS} fresh starts of the listing (a token lasts 15 minutes). Nothing was planned; retry when the account's Medium budget is less busy, or with a larger --share.`,
-          );
-        restarts++;
-        report.restarts++;
-        options.logger?.warn(
-          { status, restarts, pages: report.pages, max_restarts: MAX_LIST_RESTARTS },
-          "desired.list_restarted",
-        );
-        if (status === "active") options.prune?.restarted();
+        restarts = restartListing(status, restarts, report, options);
         token = undefined;
         answer = await page(status, size);
         continue;
@@ -365,40 +345,6 @@ export async function readCurrent(
     }
   }
 
-  function keep(item: Record<string, unknown>): void {
-    const email = typeof item.email === "string" ? item.email.toLowerCase() : "";
-    const id = typeof item.id === "string" ? item.id.toLowerCase() : "";
-    const byEmail = email !== "" && wanted.users.has(email);
-    const byId = id !== "" && wanted.users.has(id);
-    if (!byEmail && !byId) return; // not the manifest's: dropped
-    const needs = (byEmail ? (wanted.users.get(email) ?? 0) : 0) | (byId ? (wanted.users.get(id) ?? 0) : 0);
-    let profile: Record<string, unknown> = NOTHING;
-    for (const field of LIST_FIELDS)
-      if (wanted.fields.has(field) && item[field] !== undefined) {
-        if (profile === NOTHING) profile = {};
-        profile[field] = item[field];
-      }
-    // Kept small, as 1,000,000 of them may be held: the status interned, the email as the key
-    // when it is spelt so, the id only when a later read needs it.
-    const given = typeof item.email === "string" ? item.email : "";
-    const user: CurrentUser = {
-      ...(typeof item.id === "string" && (needs !== 0 || byId) ? { id: item.id } : {}),
-      email: given === email ? email : given,
-      status: STATUSES.find((s) => s === item.status) ?? String(item.status ?? ""),
-      profile: needs & NEED_USER && profile === NOTHING ? {} : profile,
-      known: LISTED,
-    };
-    // under the name(s) the manifest uses; a user who needs no other read leaves `wanted`
-    for (const [named, key] of [
-      [byEmail, email],
-      [byId, id],
-    ] as const) {
-      if (!named) continue;
-      report.users.set(key, user);
-      if (wanted.users.get(key) === 0) wanted.users.delete(key);
-    }
-  }
-
   // The first page tells the account's size and a page's time: listing it all, or looking each
   // of a small manifest's users up (GET user, Light), whichever is quicker.
   const opened = await firstPage("active");
@@ -410,12 +356,87 @@ export async function readCurrent(
     const body = (opened.answer as { body: unknown }).body as ListBody;
     report.pages++;
     report.accountUsers = typeof body.total_records === "number" ? body.total_records : 0;
-    for (const item of body.users ?? []) keep(item); // page 1's users need no look-up
+    for (const item of body.users ?? []) keep(wanted, report, item); // page 1's users need no look-up
     await lookUp(wanted, report, client, options.concurrency ?? 64);
   } else
     await Promise.all(STATUSES.map((status) => listing(status, status === "active" ? opened : undefined)));
   await details(wanted, report, client, options.concurrency ?? 64);
   return report;
+}
+
+/** A page's users: counted (unless `count` is false), kept when the manifest names them, shown to the prune index. */
+function takePage(
+  wanted: Wanted,
+  report: ReadReport,
+  options: ReadOptions,
+  page: { status: string; body: ListBody; count: boolean },
+): void {
+  const { status, body } = page;
+  const users = Array.isArray(body.users) ? body.users : [];
+  for (const item of users) {
+    if (status === "active") options.prune?.consider(item);
+    keep(wanted, report, item);
+  }
+  if (!page.count) return;
+  report.pages++;
+  if (typeof body.page_size === "number") report.pageSize = Math.min(report.pageSize, body.page_size);
+  options.onPage?.(status, users.length);
+}
+
+/**
+ * A page token Zoom refused as expired: that status's listing starts again from page 1 (counted,
+ * logged, the prune index told), or, after MAX_LIST_RESTARTS, the read fails. Returns the restarts.
+ */
+function restartListing(status: string, restarts: number, report: ReadReport, options: ReadOptions): number {
+  if (restarts === MAX_LIST_RESTARTS)
+    throw new ReadError(
+      `List users (status ${status}): Zoom refused the next page token as invalid or expired after ${MAX_LIST_RESTARTS} fresh starts of the listing (a token lasts 15 minutes). Nothing was planned; retry when the account's Medium budget is less busy, or with a larger --share.`,
+    );
+  report.restarts++;
+  options.logger?.warn(
+    { status, restarts: restarts + 1, pages: report.pages, max_restarts: MAX_LIST_RESTARTS },
+    "desired.list_restarted",
+  );
+  if (status === "active") options.prune?.restarted();
+  return restarts + 1;
+}
+
+/**
+ * Keeps a listed user when the manifest names it (by email or id), as small as it can be held;
+ * a user who needs no other read leaves `wanted`. Others are dropped.
+ */
+function keep(wanted: Wanted, report: ReadReport, item: Record<string, unknown>): void {
+  const email = typeof item.email === "string" ? item.email.toLowerCase() : "";
+  const id = typeof item.id === "string" ? item.id.toLowerCase() : "";
+  const byEmail = email !== "" && wanted.users.has(email);
+  const byId = id !== "" && wanted.users.has(id);
+  if (!byEmail && !byId) return; // not the manifest's: dropped
+  const needs = (byEmail ? (wanted.users.get(email) ?? 0) : 0) | (byId ? (wanted.users.get(id) ?? 0) : 0);
+  let profile: Record<string, unknown> = NOTHING;
+  for (const field of LIST_FIELDS)
+    if (wanted.fields.has(field) && item[field] !== undefined) {
+      if (profile === NOTHING) profile = {};
+      profile[field] = item[field];
+    }
+  // Kept small, as 1,000,000 of them may be held: the status interned, the email as the key
+  // when it is spelt so, the id only when a later read needs it.
+  const given = typeof item.email === "string" ? item.email : "";
+  const user: CurrentUser = {
+    ...(typeof item.id === "string" && (needs !== 0 || byId) ? { id: item.id } : {}),
+    email: given === email ? email : given,
+    status: STATUSES.find((s) => s === item.status) ?? String(item.status ?? ""),
+    profile: needs & NEED_USER && profile === NOTHING ? {} : profile,
+    known: LISTED,
+  };
+  // under the name(s) the manifest uses; a user who needs no other read leaves `wanted`
+  for (const [named, key] of [
+    [byEmail, email],
+    [byId, id],
+  ] as const) {
+    if (!named) continue;
+    report.users.set(key, user);
+    if (wanted.users.get(key) === 0) wanted.users.delete(key);
+  }
 }
 
 /**
