@@ -32,18 +32,31 @@ export async function runLoad(
   let next = 0;
   const started = performance.now();
   const deadline = started + seconds * 1000;
+  // pool.dispatch with a bare handler rather than pool.request: no response stream per call, so
+  // the generator spends less of the machine's CPU than the sandbox it measures.
+  const send = (path: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      let status = 0;
+      pool.dispatch(
+        { method: "PATCH", path, headers, body },
+        {
+          onConnect: () => {},
+          onHeaders: (statusCode) => {
+            status = statusCode;
+            return true;
+          },
+          onData: () => true,
+          onComplete: () => resolve(status),
+          onError: reject,
+        },
+      );
+    });
   const worker = async (): Promise<void> => {
     while (next < count && performance.now() < deadline) {
       const i = next++;
       try {
-        const res = await pool.request({
-          method: "PATCH",
-          path: `${url.pathname}/users/user${(i % users) + 1}@example.com`,
-          headers,
-          body,
-        });
-        await res.body.dump();
-        statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+        const status = await send(`${url.pathname}/users/user${(i % users) + 1}@example.com`);
+        statuses[status] = (statuses[status] ?? 0) + 1;
       } catch {
         errors++;
       }
