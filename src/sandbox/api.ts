@@ -9,7 +9,7 @@ import type { Exchange } from "./exchange.js";
 import type { ForcedFault, LostFault } from "./faults.js";
 import { SERVER_ERRORS, pickFault, pickLatency } from "./faults.js";
 import type { Reply } from "./http.js";
-import { zoomError } from "./http.js";
+import { serialized, zoomError } from "./http.js";
 import type { Verdict } from "./limits.js";
 import { MESSAGES_429 } from "./limits.js";
 import type { Route } from "./router.js";
@@ -157,7 +157,7 @@ async function accepted(
     route: call.route,
     path: call.path,
   };
-  const reply = await call.route.handler(ctx);
+  const reply = serialized(await call.route.handler(ctx));
   if (latency > 0) await delay(latency);
   release();
   const lost = lostAnswer(state, call.endpoint, reply, forced);

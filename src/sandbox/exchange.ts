@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import { isPlainObject } from "../zoom/rules.js";
 import type { Reply } from "./http.js";
-import { send } from "./http.js";
+import { send, zoomCodeOf } from "./http.js";
 import type { LogEntry, SandboxState } from "./state.js";
 
 /** Zoom-looking tracking ids (`x-zm-trackingid`), unique per server. */
@@ -51,8 +50,8 @@ export class Exchange {
   /** Answers, and logs the call with its status and Zoom code. */
   finish(reply: Reply, headers?: Record<string, string>): void {
     this.entry.status = reply.status;
-    if (isPlainObject(reply.body) && typeof reply.body.code === "number")
-      this.entry.zoomCode = reply.body.code;
+    const code = zoomCodeOf(reply.body);
+    if (code !== undefined) this.entry.zoomCode = code;
     this.answer(headers ? { ...reply, headers: { ...headers, ...reply.headers } } : reply);
     this.state.record(this.entry);
   }

@@ -103,18 +103,20 @@ export function userView(user: SandboxUser, accountId: string): Record<string, u
  * /users/{email} finds it).
  */
 export function listItem(user: SandboxUser, include: readonly IncludeField[]): Record<string, unknown> {
-  const item: Record<string, unknown> = {
-    ...(user.status === "pending" ? {} : { id: user.id }),
-    ...pick(user.profile, LIST_PROFILE_FIELDS),
-    email: user.email,
-    verified: 1,
-    created_at: user.created_at,
-    user_created_at: user.created_at,
-    status: user.status,
-    role_id: roleId(user),
-    group_ids: groupIds(user),
-    im_group_ids: [],
-  };
+  const item: Record<string, unknown> = {};
+  if (user.status !== "pending") item.id = user.id;
+  for (const field of LIST_PROFILE_FIELDS) {
+    const value = user.profile[field];
+    if (value !== undefined) item[field] = value;
+  }
+  item.email = user.email;
+  item.verified = 1;
+  item.created_at = user.created_at;
+  item.user_created_at = user.created_at;
+  item.status = user.status;
+  item.role_id = roleId(user);
+  item.group_ids = groupIds(user);
+  item.im_group_ids = [];
   for (const field of include) if (user.profile[field] !== undefined) item[field] = user.profile[field];
   return item;
 }
