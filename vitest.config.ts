@@ -10,8 +10,15 @@ export default defineConfig({
       {
         extends: true,
         // Pure stages: one set of workers for every file (no fork per file), so the project's time
-        // is its tests' time.
-        test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 10_000, isolate: false },
+        // is its tests' time; two of them, as no unit test measures time against another process.
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          testTimeout: 10_000,
+          isolate: false,
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 }, // before the e2e files, never beside them
+        },
       },
       {
         extends: true,
@@ -20,6 +27,7 @@ export default defineConfig({
           include: ["test/e2e/**/*.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 30_000,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

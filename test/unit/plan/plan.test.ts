@@ -559,7 +559,7 @@ describe("reader + planner on arbitrary input", () => {
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(csvText, bytes, jsonText),
-        fc.constantFrom(1, 3, 64 * 1024),
+        fc.constantFrom(2, 3, 64 * 1024),
         async (content, chunkBytes) => {
           const ext = typeof content === "string" && content.startsWith("[") ? ".json" : ".csv";
           const path = join(fuzzDir, `f${i++}${ext}`);
