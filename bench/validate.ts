@@ -3,7 +3,7 @@
  * (target ≤ 150 MB), measured in a child process so the generator's memory does not count.
  */
 import { execFileSync } from "node:child_process";
-import { createWriteStream, mkdtempSync } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
@@ -28,11 +28,17 @@ export interface ValidateFigures {
 }
 
 export async function main(): Promise<ValidateFigures> {
-  const manifest = join(mkdtempSync(join(tmpdir(), "zb-bench-")), "million.csv");
-  await writeManifest(manifest);
-  const output = execFileSync(process.execPath, [join(import.meta.dirname, "validate-child.mjs"), manifest], {
-    encoding: "utf8",
-  });
+  const dir = mkdtempSync(join(tmpdir(), "zb-bench-"));
+  const manifest = join(dir, "million.csv");
+  let output: string;
+  try {
+    await writeManifest(manifest);
+    output = execFileSync(process.execPath, [join(import.meta.dirname, "validate-child.mjs"), manifest], {
+      encoding: "utf8",
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true }); // about 90 MB
+  }
   const figures = JSON.parse(output.trim().split("\n").pop() as string) as ValidateFigures;
   console.log(
     `validate: ${figures.records} rows at ${figures.rowsPerSecond} rows/s, peak RSS ${figures.peakRssMb} MB`,
