@@ -19,8 +19,9 @@
  * | password, picture, delete, background clean-up; an old value Zoom did not show; `pending` | a `skipped` line, `E_CANNOT_UNDO` |
  *
  * Rows come out latest first; the queue keeps one user's rows in that order, so a field changed
- * by two rows ends with the value it had before the run. A row naming a user that a later row
- * moved to a new email is queued under the new email, so it runs after the move is undone.
+ * by two rows ends with the value it had before the run. Each row is queued under the email its
+ * user has after the run (later rows may have moved it, once or more), so a row runs after the
+ * undo of every later move, and a moved user's backgrounds are read under that email.
  */
 import { createHash } from "node:crypto";
 import { isEmpty } from "../desired/normalise.js";
@@ -58,14 +59,34 @@ export function changesToUndo(
 /** A user's background files as undo found them, or why they could not be read. */
 export type Listing = readonly BackgroundFile[] | { failed: string };
 
-/** The users (lower-cased, as the manifest named them) whose uploaded backgrounds must be found. */
+/**
+ * The users whose uploaded backgrounds must be found, lower-cased, under the email each has after
+ * the run: a later row may have moved the user to a new email, and the files are read before any
+ * move is undone.
+ */
 export function backgroundUsers(changes: readonly JournalEntry[]): Set<string> {
   const created = createdUsers(changes);
+  const after = namesAfterRun(changes);
   const users = new Set<string>();
   for (const c of changes)
     if (c.op === "virtual_background" && c.file && c.undoable !== false && !created.has(key(c.user)))
-      users.add(key(c.user));
+      users.add(key(after.get(c) ?? c.user));
   return users;
+}
+
+/**
+ * Each change's user under the email it has after the run: the change's own email change and every
+ * later one applied.
+ */
+function namesAfterRun(changes: readonly JournalEntry[]): Map<JournalEntry, string> {
+  const names = new Map<JournalEntry, string>();
+  const movedTo = new Map<string, string>(); // the moves from the change looked at on, composed
+  for (let i = changes.length - 1; i >= 0; i--) {
+    const c = changes[i] as JournalEntry;
+    if (c.op === "email") movedTo.set(key(c.user), movedTo.get(key(c.target)) ?? c.target);
+    names.set(c, movedTo.get(key(c.user)) ?? c.user);
+  }
+  return names;
 }
 
 export interface UndoPlan {
@@ -81,9 +102,10 @@ export function planUndo(
   finishedAt: number,
 ): UndoPlan {
   const created = createdUsers(changes);
+  const after = namesAfterRun(changes);
+  const listingOf = (entry: JournalEntry): Listing | undefined =>
+    listings.get(key(after.get(entry) ?? entry.user));
   const claimed = new Set<string>(); // background ids already meant for one undo
-  // a user a later row moved to a new email is queued under that email, behind the move's undo
-  const movedTo = new Map<string, string>();
   const byRow = new Map<number, JournalEntry[]>();
   for (const c of changes) byRow.set(c.row, [...(byRow.get(c.row) ?? []), c]);
   const rows: RowWork[] = [];
@@ -100,15 +122,15 @@ export function planUndo(
     else
       for (const entry of [...entries].reverse()) {
         if (created.has(key(entry.user))) continue; // the user goes with its create's undo
-        const undo = undoOf(entry, listings, claimed, finishedAt);
+        const undo = undoOf(entry, listingOf, claimed, finishedAt);
         if (undo.op) add(undo.op);
         if (undo.line) lines.push(undo.line);
         if (undo.line?.outcome === "skipped") cannot.push(undo.line);
       }
     const first = entries[0] as JournalEntry;
-    const user = movedTo.get(key(first.user)) ?? operations[0]?.user ?? first.user;
-    for (const e of entries)
-      if (e.op === "email") movedTo.set(key(e.user), movedTo.get(key(e.target)) ?? e.target);
+    // queued under the user's email after the run, so the undos of every move of one user (and of
+    // what was sent before a move) run one after the other, latest first
+    const user = after.get(first) ?? first.user;
     if (operations.length === 0 && lines.length === 0) continue;
     rows.push({
       planned: { row, line: first.line, user, operations, invalid: [] },
@@ -128,7 +150,7 @@ interface Undo {
 
 function undoOf(
   entry: JournalEntry,
-  listings: ReadonlyMap<string, Listing>,
+  listingOf: (entry: JournalEntry) => Listing | undefined,
   claimed: Set<string>,
   finishedAt: number,
 ): Undo {
@@ -182,7 +204,7 @@ function undoOf(
       };
     }
     case "virtual_background":
-      return undoUpload(entry, listings, claimed, finishedAt);
+      return undoUpload(entry, listingOf(entry), claimed, finishedAt);
     case "create":
       return cannot("Unreachable: a create is undone with its row."); // planUndo handles creates
   }
@@ -224,12 +246,11 @@ function deleteCreated(create: JournalEntry, entries: readonly JournalEntry[]): 
 
 function undoUpload(
   entry: JournalEntry,
-  listings: ReadonlyMap<string, Listing>,
+  listing: Listing | undefined,
   claimed: Set<string>,
   finishedAt: number,
 ): Undo {
   const file = entry.file as { name: string; size: number };
-  const listing = listings.get(key(entry.user));
   if (listing === undefined || "failed" in listing)
     return {
       line: line(
@@ -237,7 +258,7 @@ function undoUpload(
         entry.target,
         "failed",
         "",
-        `The user's virtual backgrounds could not be read, so ${file.name} was not deleted${listing ? `: ${listing.failed}` : "."} Run undo again with --resume.`,
+        `The user's virtual backgrounds could not be read${listing ? ` (${listing.failed})` : ""}, so ${file.name} was not deleted. Run undo again with --resume.`,
         finishedAt,
       ),
     };

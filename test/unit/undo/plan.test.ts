@@ -140,7 +140,39 @@ describe("planUndo", () => {
       '  0 delete deleteUser moved@corp.example {"action":"disassociate"} target=disassociate',
     ]);
     expect(plan.rows[0]?.unchanged[0]?.message).toBe(
-      "The user's virtual backgrounds could not be read, so a.png was not deleted: HTTP 500 Run undo again with --resume.",
+      "The user's virtual backgrounds could not be read (HTTP 500), so a.png was not deleted. Run undo again with --resume.",
     );
+  });
+
+  it("finds a background under the email a later row moved its user to, and deletes it after the move is undone", () => {
+    const changes = [
+      e(1, "virtual_background", {
+        user: "a@corp.example",
+        target: "a.png",
+        file: { name: "a.png", size: 7 },
+      }),
+      e(2, "email", {
+        user: "A@corp.example",
+        target: "b@corp.example",
+        before: { email: "a@corp.example" },
+      }),
+      e(3, "email", {
+        user: "b@corp.example",
+        target: "c@corp.example",
+        before: { email: "b@corp.example" },
+      }),
+    ];
+    // read before anything is undone: the user is c@ by then
+    expect([...backgroundUsers(changes)]).toEqual(["c@corp.example"]);
+    const listing: Listing = [{ id: "bg1", name: "a.png", size: 7 }];
+    const plan = planUndo(changes, new Map([["c@corp.example", listing]]), NOW);
+    expect(shown(plan.rows)).toEqual([
+      "row 3 c@corp.example",
+      '  0 email updateEmail c@corp.example {"email":"b@corp.example"} target=b@corp.example',
+      "row 2 c@corp.example",
+      '  0 email updateEmail b@corp.example {"email":"a@corp.example"} target=a@corp.example',
+      "row 1 c@corp.example",
+      '  0 virtual_background deleteVirtualBackgrounds a@corp.example {"file_ids":"bg1"} target=a.png',
+    ]);
   });
 });
