@@ -2,9 +2,10 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:f
 import { createHash } from "node:crypto";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { ConfigError, DependencyError } from "./errors.js";
 import { formatShard, type Shard } from "./shard.js";
+import { newRedis } from "./redis-client.js";
 
 /**
  * A lock per manifest content and account (see `runLockPath`) and per results file
@@ -162,7 +163,7 @@ export async function acquireRedisLock(
     command: options.command ?? process.argv.slice(1).join(" "),
   };
   const text = JSON.stringify(owner);
-  const redis = new Redis(url, {
+  const redis = newRedis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
     connectTimeout: 5_000,

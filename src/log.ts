@@ -1,8 +1,10 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import { pino, type Logger, type DestinationStream } from "pino";
-import pretty from "pino-pretty";
 import { ConfigError } from "./errors.js";
+
+const require = createRequire(import.meta.url);
 
 /**
  * One pino logger for the run; stages take child loggers (`logger.child({ stage: "send" })`).
@@ -50,6 +52,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     return pino(base, pino.destination({ dest: options.file, sync: true }));
   }
   if (options.pretty ?? process.stderr.isTTY) {
+    // loaded only for a terminal (about 10 MB resident): cron runs and files never need it
+    const pretty = require("pino-pretty") as typeof import("pino-pretty");
     return pino(base, pretty({ destination: 2, colorize: true, sync: true, ignore: "pid,hostname,app" }));
   }
   return pino(base, pino.destination({ dest: 2, sync: true }));

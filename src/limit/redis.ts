@@ -1,6 +1,7 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { ConfigError, DependencyError } from "../errors.js";
+import { newRedis } from "../redis-client.js";
 
 /**
  * The Redis connection behind a shared budget (--redis), with a deadline on everything: connecting
@@ -45,7 +46,7 @@ export class RedisConnection {
     this.url = checkUrl(options.url);
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    this.client = new Redis(options.url, {
+    this.client = newRedis(options.url, {
       lazyConnect: true,
       connectionName: "zoom-bulk",
       connectTimeout: this.connectTimeoutMs,

@@ -1,12 +1,15 @@
 import { createReadStream, type ReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { PassThrough } from "node:stream";
-import FormData from "form-data";
+import type FormDataClass from "form-data";
 import { ZoomBulkError } from "../errors.js";
 import type { Operation, UploadFile } from "../types.js";
 import { ENDPOINTS, endpointPath, type Endpoint } from "../zoom/endpoints.js";
 import { FORMAT_INFO } from "../zoom/rules.js";
 import { fileChanged } from "./failure.js";
+
+const require = createRequire(import.meta.url);
 
 /** What one HTTP attempt sends, before a token and a connection are added. */
 export interface PreparedRequest {
@@ -68,6 +71,8 @@ export async function openUpload(upload: { field: string; file: UploadFile }): P
     throw unreadable(info.name, error as Error);
   }
   if (size !== info.size) throw fileChanged(info.name, info.size, size);
+  // loaded with the first upload (with its MIME table, several MB resident): most runs have none
+  const FormData = require("form-data") as typeof FormDataClass;
   const form = new FormData();
   const file = createReadStream(info.path);
   form.append(field, file, {

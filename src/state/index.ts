@@ -3,10 +3,11 @@ import { createReadStream } from "node:fs";
 import { chmod, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { ZoomTarget } from "../config.js";
 import { ConfigError, DependencyError } from "../errors.js";
 import type { Operation } from "../types.js";
+import { newRedis } from "../redis-client.js";
 
 /**
  * Incremental sync (`--state`): per user and operation, a fingerprint of what was last applied
@@ -81,7 +82,7 @@ export const REDIS_STATE_TIMEOUT_MS = 5_000;
  * the run with a DependencyError (exit 6) instead of hanging it.
  */
 export async function openRedisState(url: string, name: string): Promise<StateStore> {
-  const redis = new Redis(url, {
+  const redis = newRedis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
     connectTimeout: REDIS_STATE_TIMEOUT_MS,
