@@ -2,7 +2,6 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:f
 import { createHash } from "node:crypto";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Redis } from "ioredis";
 import { ConfigError, DependencyError } from "./errors.js";
 import { formatShard, type Shard } from "./shard.js";
 import { newRedis } from "./redis-client.js";

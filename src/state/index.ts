@@ -3,7 +3,6 @@ import { createReadStream } from "node:fs";
 import { chmod, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
-import type { Redis } from "ioredis";
 import type { ZoomTarget } from "../config.js";
 import { ConfigError, DependencyError } from "../errors.js";
 import type { Operation } from "../types.js";
