@@ -107,7 +107,11 @@ export function planUndo(
     listings.get(key(after.get(entry) ?? entry.user));
   const claimed = new Set<string>(); // background ids already meant for one undo
   const byRow = new Map<number, JournalEntry[]>();
-  for (const c of changes) byRow.set(c.row, [...(byRow.get(c.row) ?? []), c]);
+  for (const c of changes) {
+    const entries = byRow.get(c.row);
+    if (entries) entries.push(c);
+    else byRow.set(c.row, [c]);
+  }
   const rows: RowWork[] = [];
   const cannot: ResultLine[] = [];
   for (const row of [...byRow.keys()].sort((a, b) => b - a)) {

@@ -7,7 +7,7 @@ import { startSandbox, type Sandbox, sandboxTarget } from "../../src/sandbox/ind
 import { Agent } from "undici";
 import { createLimiters } from "../../src/limit/index.js";
 import { onWire } from "../../src/send/wire.js";
-import { createTokenProvider } from "../../src/send/auth.js";
+import { tokenProviderFor } from "../../src/send/auth.js";
 import { startCliSandbox } from "../../bench/lib/sandbox.js";
 
 /**
@@ -88,10 +88,7 @@ describe("pacing measured at the server", () => {
     // The sandbox in its own process (at a higher priority when allowed), as Zoom is: in this test
     // worker its arrival stamps would wait on the same event loop as the requests it judges.
     const s = await startCliSandbox({ plan: "business", users: rows, latency: "60-140", dir });
-    const token = await createTokenProvider({
-      oauthUrl: s.target.oauthUrl,
-      ...(s.target.auth as { accountId: string; clientId: string; clientSecret: string }),
-    }).get();
+    const token = await tokenProviderFor(s.target).get();
     const limiters = createLimiters({ plan: "business", share: 1 });
     const agent = new Agent({ keepAliveTimeout: 30_000 });
     const api = new URL(s.target.apiUrl);
