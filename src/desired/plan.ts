@@ -137,12 +137,13 @@ export async function planDesired(
   };
   const manifest = await openManifest(config.manifest, manifestOptions);
   const planner = plannerFor(config, deps.env ?? process.env);
-  const rows = async function* (): AsyncGenerator<PlannedRow> {
-    for await (const record of manifest.records()) yield await planner(record);
+  // each planned row to `visit`, in manifest order (a loop, not a generator: no step per row)
+  const eachRow = async (visit: (planned: PlannedRow) => void): Promise<void> => {
+    for await (const record of manifest.records()) visit(await planner(record));
   };
 
   const wanted = new Wanted();
-  for await (const planned of rows()) wanted.note(planned);
+  await eachRow((planned) => wanted.note(planned));
   const pruneIndex =
     config.prune && config.scope
       ? new PruneIndex(config.scope, await collectNames(manifest, config.transform))
@@ -167,7 +168,6 @@ export async function planDesired(
     await close();
   }
   const readMs = now() - readStart;
-  wanted.users.clear();
 
   const result: DesiredPlan = {
     manifest: config.manifest,
@@ -190,7 +190,7 @@ export async function planDesired(
     eta_seconds: 0,
   };
   const writes: Partial<Record<Label, number>> = {};
-  for await (const planned of rows()) {
+  await eachRow((planned) => {
     result.rows++;
     const diff = diffRow(planned, currentOf(report, planned.user));
     const changes = diff.operations.filter((d) => d.state === "changes");
@@ -217,7 +217,7 @@ export async function planDesired(
         unchanged: diff.operations.length - changes.length,
         invalid: planned.invalid.length,
       });
-  }
+  });
   if (pruneIndex) {
     const prune = decidePrune(pruneIndex, { maxPrune: config.maxPrune });
     const label = ENDPOINTS.updateStatus.label;

@@ -203,7 +203,7 @@ export function checkUser(value: unknown): UserCheck {
       code: "E_USER_ME",
       problem: `user: "me" means the app's own account and is refused; give the user's email or Zoom user ID`,
     };
-  if ([...user].length > USER_MAX_LENGTH)
+  if (user.length > USER_MAX_LENGTH && [...user].length > USER_MAX_LENGTH)
     return {
       user,
       code: "E_USER_INVALID",

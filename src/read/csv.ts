@@ -217,21 +217,25 @@ export class CsvTokenizer {
   }
 }
 
-/** Streams tokenized records, with a bounded buffer of one chunk's records. */
+/**
+ * Streams tokenized records a chunk's worth at a time (one yield per chunk, not per record: an
+ * async generator's step allocates, and a million-row manifest pays it per yield). The batch is
+ * reused: read it before asking for the next.
+ */
 export async function* csvTokens(
   path: string,
   chunkBytes: number,
   delimiter: Delimiter = ",",
-): AsyncGenerator<CsvRecord> {
+): AsyncGenerator<readonly CsvRecord[]> {
   const tokenizer = new CsvTokenizer(MAX_RECORD_CHARS, delimiter);
   const out: CsvRecord[] = [];
   for await (const text of readText(path, chunkBytes)) {
     tokenizer.write(text, out);
-    yield* out;
+    if (out.length > 0) yield out;
     out.length = 0;
   }
   tokenizer.end(out);
-  yield* out;
+  if (out.length > 0) yield out;
 }
 
 /** Reads the header row: the first record. Throws ManifestError when there is none or it is wrong. */
@@ -242,8 +246,8 @@ export async function readCsvHeader(
   delimiter: Delimiter = ",",
 ): Promise<{ columns: ColumnName[] }> {
   let header: CsvRecord | undefined;
-  for await (const record of csvTokens(path, chunkBytes, delimiter)) {
-    header = record;
+  for await (const records of csvTokens(path, chunkBytes, delimiter)) {
+    header = records[0];
     break;
   }
   if (!header)
@@ -278,38 +282,39 @@ export async function* csvRecords(
 ): AsyncGenerator<ManifestRecord> {
   let row = 0;
   let header = true;
-  for await (const record of csvTokens(path, chunkBytes, delimiter)) {
-    if (header) {
-      header = false;
-      continue;
-    }
-    row++;
-    const { line } = record;
-    if (record.problem) {
-      yield {
-        row,
-        line,
-        error: { code: record.problem.code, message: `${where(row, line)}: ${record.problem.message}.` },
-      };
-    } else if (record.cells.length !== columns.length) {
-      yield {
-        row,
-        line,
-        error: {
-          code: "E_ROW_COLUMNS",
-          message: `${where(row, line)}: has ${record.cells.length} cells but the header has ${columns.length} columns; quote cells that contain ${DELIMITER_NAMES[delimiter].many}.`,
-        },
-      };
-    } else {
-      const fields: Record<string, unknown> = {}; // keys are canonical column names only
-      for (let i = 0; i < columns.length; i++) {
-        const column = columns[i];
-        const cell = record.cells[i];
-        if (column && cell !== undefined && cell.trim() !== "") fields[column] = cell;
+  for await (const records of csvTokens(path, chunkBytes, delimiter))
+    for (const record of records) {
+      if (header) {
+        header = false;
+        continue;
       }
-      yield { row, line, fields };
+      row++;
+      const { line } = record;
+      if (record.problem) {
+        yield {
+          row,
+          line,
+          error: { code: record.problem.code, message: `${where(row, line)}: ${record.problem.message}.` },
+        };
+      } else if (record.cells.length !== columns.length) {
+        yield {
+          row,
+          line,
+          error: {
+            code: "E_ROW_COLUMNS",
+            message: `${where(row, line)}: has ${record.cells.length} cells but the header has ${columns.length} columns; quote cells that contain ${DELIMITER_NAMES[delimiter].many}.`,
+          },
+        };
+      } else {
+        const fields: Record<string, unknown> = {}; // keys are canonical column names only
+        for (let i = 0; i < columns.length; i++) {
+          const column = columns[i];
+          const cell = record.cells[i];
+          if (column && cell !== undefined && cell.trim() !== "") fields[column] = cell;
+        }
+        yield { row, line, fields };
+      }
     }
-  }
 }
 
 /**

@@ -36,8 +36,8 @@ export async function* recordSpans(
   if (format === "csv") {
     const delimiter = options.delimiter ?? (await detectDelimiter(path, chunkBytes));
     let row = 0;
-    for await (const record of csvTokens(path, chunkBytes, delimiter))
-      yield { row: row++, firstLine: record.line, lastLine: record.endLine };
+    for await (const records of csvTokens(path, chunkBytes, delimiter))
+      for (const record of records) yield { row: row++, firstLine: record.line, lastLine: record.endLine };
     return;
   }
   let row = 0;
