@@ -45,6 +45,8 @@ export interface PlanFigures {
   total_seconds: number;
   medium_fraction_average: number;
   medium_fraction_busiest_second: number;
+  /** 429s the sandbox answered to List users (0 is the target: the pace is Zoom's). */
+  list_429s: number;
   peak_rss_mb: number;
   users_changing: number;
   /** `run --diff` of the export: writes sent (the changing rows), then again: writes (0 is the target) and seconds. */
@@ -122,6 +124,7 @@ export async function main(): Promise<PlanFigures> {
       total_seconds: round(plan.total_seconds),
       medium_fraction_average: round(lists.length / Math.max(spanS, 1) / medium),
       medium_fraction_busiest_second: round(busiest / medium),
+      list_429s: lists.filter((e) => e.status === 429).length,
       peak_rss_mb: plan.peak_rss_mb,
       users_changing: plan.users_changing,
       diff_writes: first.writes,
@@ -132,7 +135,7 @@ export async function main(): Promise<PlanFigures> {
     console.log(
       `plan: ${ROWS} rows, ${USERS} account users, ${figures.pages} pages of ${figures.page_size}: ` +
         `read ${figures.read_seconds} s (total ${figures.total_seconds} s), Medium ${figures.medium_fraction_average} ` +
-        `of 60/s on average (busiest second ${figures.medium_fraction_busiest_second}), peak RSS ${figures.peak_rss_mb} MB, ` +
+        `of 60/s on average (busiest second ${figures.medium_fraction_busiest_second}, ${figures.list_429s} 429s), peak RSS ${figures.peak_rss_mb} MB, ` +
         `${figures.users_changing} users change`,
     );
     console.log(

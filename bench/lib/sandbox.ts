@@ -11,8 +11,8 @@
  * talks to the sandbox over its /_sandbox control paths (log, stats, busiest second).
  */
 import type { ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { setPriority } from "node:os";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ZoomTarget } from "../../src/config.js";
 import type { LabelStats, LogEntry, SandboxOptions } from "../../src/sandbox/index.js";
@@ -83,11 +83,14 @@ export async function startCliSandbox(options: CliSandboxOptions): Promise<Sandb
 
 /**
  * A sandbox with any SandboxOptions (JSON-able ones: no clock, no seed-user objects beyond plain
- * data) in a child process running bench/lib/sandbox-child.ts under tsx.
+ * data) in a child process running bench/lib/sandbox-child.ts under tsx. The options go through a
+ * file, which the child removes: thousands of seed users are more than one argument may hold.
  */
 export async function forkSandbox(options: SandboxOptions): Promise<SandboxProcess> {
   const child = join(import.meta.dirname, "sandbox-child.ts");
-  const args = ["--import", "tsx", child, JSON.stringify({ ...options, port: 0 })];
+  const file = join(mkdtempSync(join(tmpdir(), "zb-sandbox-options-")), "options.json");
+  writeFileSync(file, JSON.stringify({ ...options, port: 0 }));
+  const args = ["--expose-gc", "--import", "tsx", child, file];
   return attach(
     spawnTracked(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] }),
     "sandbox child",
