@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ReadAnswer, ReadClient } from "../../../src/desired/client.js";
 import { LIST_FIELDS, NEED_SETTINGS, readCurrent, Wanted } from "../../../src/desired/read.js";
 import type { Operation } from "../../../src/types.js";
+import { okRead } from "../../helpers/read-answers.js";
 
 /** One page of List users per status: `listed[status]`. */
 function listClient(listed: Record<string, Record<string, unknown>[]>): ReadClient {
@@ -9,19 +10,7 @@ function listClient(listed: Record<string, Record<string, unknown>[]>): ReadClie
     requests: {},
     get(op: Operation): Promise<ReadAnswer> {
       const users = listed[op.query?.status ?? ""] ?? [];
-      const result = {
-        outcome: "ok",
-        http_status: 200,
-        zoom_code: "",
-        message: "",
-        attempts: 1,
-        duration_ms: 1,
-      };
-      return Promise.resolve({
-        ok: true,
-        body: { next_page_token: "", page_size: 300, total_records: users.length, users },
-        result,
-      } as ReadAnswer);
+      return okRead({ next_page_token: "", page_size: 300, total_records: users.length, users });
     },
   };
 }

@@ -14,6 +14,7 @@ import {
 import { TransformError } from "../../../src/job/transform.js";
 import { shardOf } from "../../../src/shard.js";
 import type { ManifestRecord, Operation } from "../../../src/types.js";
+import { OK_READ_RESULT, okRead } from "../../helpers/read-answers.js";
 
 describe("--scope", () => {
   it("reads domain:, group: and dept:, and refuses anything else", () => {
@@ -219,21 +220,12 @@ function fakeClient(pages: Record<string, unknown>[][], expire: (token: string) 
     get(op: Operation): Promise<ReadAnswer> {
       const q = op.query ?? {};
       calls.push(`${q.status} ${q.next_page_token ?? "-"}`);
-      const result = {
-        outcome: "ok",
-        http_status: 200,
-        zoom_code: "",
-        message: "",
-        attempts: 1,
-        duration_ms: 1,
-      };
-      if (q.status !== "active")
-        return Promise.resolve({ ok: true, body: { next_page_token: "", users: [] }, result } as ReadAnswer);
+      if (q.status !== "active") return okRead({ next_page_token: "", users: [] });
       if (q.next_page_token !== undefined && expire(q.next_page_token))
         return Promise.resolve({
           ok: false,
           result: {
-            ...result,
+            ...OK_READ_RESULT,
             outcome: "failed",
             http_status: 400,
             zoom_code: 300,
@@ -242,11 +234,7 @@ function fakeClient(pages: Record<string, unknown>[][], expire: (token: string) 
         } as ReadAnswer);
       const at = q.next_page_token === undefined ? 0 : Number(q.next_page_token);
       const next = at + 1 < pages.length ? String(at + 1) : "";
-      return Promise.resolve({
-        ok: true,
-        body: { next_page_token: next, page_size: 2, total_records: 6, users: pages[at] },
-        result,
-      } as ReadAnswer);
+      return okRead({ next_page_token: next, page_size: 2, total_records: 6, users: pages[at] });
     },
   };
   return { client, calls };
